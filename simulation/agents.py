@@ -1,0 +1,237 @@
+"""The three kinds of agents and the request record they trade.
+
+Marketing agents raise requests and choose, for each, IT, a shadow tool or to wait (a
+logit choice, McFadden); they learn trust and expected waits from what they live through.
+IT agents are delivery teams working the official queue. Customer agents are views into
+the array state of `simulation.customers` so that a user can inspect one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.customers import CustomerAgentMixin
+
+if TYPE_CHECKING:
+    from simulation.model import DigitalTransformationModel
+
+# Where a request is. Conservation: every raised request is in exactly one of these.
+DEFERRED, REVIEW, BUILD, LAUNCHED, DROPPED = "deferred", "review", "build", "launched", "dropped"
+# Why a shadow tool was bought (seed 001: slow approval is one motive among several).
+TOO_SLOW, BUDGET, HABIT = "too_slow", "budget", "habit"
+
+
+@dataclass(slots=True, eq=False)
+class Request:
+    """A technology request: a campaign site, an app feature, a martech tool."""
+
+    id: int
+    owner: int  # marketing agent's index, or -1 for IT's own requests
+    raised: int  # model week it was raised
+    value: float
+    effort: float  # person-weeks
+    deadline: float  # weeks after raising
+    channels: np.ndarray
+    needs_it: bool  # touches systems of record: no shadow tool can serve it
+    fit: float  # own-tool preference, drawn once (seed 001: 49% prefer their own tool)
+    status: str = DEFERRED
+    shadow: bool = False
+    submitted: int = -1  # week sent to IT
+    review_left: float = 0.0
+    effort_left: float = 0.0
+    ready_at: int = -1  # week a shadow tool or an agency build is ready
+    reworks: int = 0
+    agency: bool = False
+    migration_of: int = -1  # estate row, for IT's migration work items (not requests)
+    submitted_build: int = -1  # week it joined IT's build queue
+    launched: int = -1
+    finished: bool = field(default=False)
+
+
+class MarketingAgent(mesa.Agent):
+    """A campaign or product manager who needs technology to meet deadlines."""
+
+    def __init__(self, model: DigitalTransformationModel, index: int) -> None:
+        super().__init__(model)
+        p = model.p
+        self.index = index
+        self.trust = p["initial_trust"]
+        self.expected_wait = model.initial_expected_wait
+        self.habit = p["initial_shadow_share"]
+        self.budget = model.marketing_allowance() * 4
+        self.pending: list[Request] = []  # deferred: to be chosen again next week
+        self.waiting: list[Request] = []  # with IT, not launched yet
+
+    # --- step 2: channel choice ----------------------------------------------------------
+    def choose_channels(self) -> None:
+        """Send each pending request to IT, to a shadow tool, or wait (a logit choice)."""
+        model = self.model
+        still_pending: list[Request] = []
+        for request in self.pending:
+            if model.week_abs - request.raised > request.deadline:
+                model.drop(request)
+                continue
+            choice = self._choose(request)
+            if choice == "it":
+                model.submit(request)
+                self.waiting.append(request)
+            elif choice == "shadow":
+                model.buy_shadow(request, self, self._shadow_reason(request))
+            elif choice == "workaround":
+                model.work_around(request)
+            else:
+                still_pending.append(request)
+        self.pending = still_pending
+
+    def _utilities(self, request: Request) -> tuple[float, float | None, float, float]:
+        """Utilities of IT, a shadow tool (None when not feasible), waiting, and a workaround.
+
+        The shadow's utility follows the transaction-cost view of shadow IT (Zimmermann,
+        Rentrop & Felden 2014): the log ratio of expected lead times, the fit gap, habit and
+        money at hand for it; the chance of being caught and defecting on a partner against.
+        A workaround (a personal tool, a spreadsheet by e-mail) is free and immediate but
+        delivers nothing to customers: the fallback when IT cannot make the deadline.
+        """
+        p, model = self.model.p, self.model
+        wait = max(self.expected_wait, 0.5)
+        late = wait > request.deadline
+        speed = p["w_wait"] * math.log(wait / p["shadow_lead_weeks"])
+        loyalty = p["w_loyalty"] * model.collaboration
+        # IT is less attractive when it cannot make the deadline, against every other option.
+        v_it = p["w_trust"] * self.trust - p["w_late"] * late
+        v_defer = p["defer_bias"]
+        v_work = p["workaround_bias"] + speed - loyalty
+        cost = p["shadow_setup_cost"] + p["shadow_weekly_cost"]
+        if request.needs_it or self.budget < cost:
+            return v_it, None, v_defer, v_work
+        v_shadow = (
+            p["shadow_bias"]
+            + speed
+            + p["w_fit"] * request.fit
+            + p["w_habit"] * self.habit
+            + p["w_budget"] * math.log1p(self.budget / max(cost, 1e-9))
+            - p["w_deterrence"] * model.governance * model.catch_chance
+            - loyalty
+        )
+        return v_it, v_shadow, v_defer, v_work
+
+    def _choose(self, request: Request) -> str:
+        """A multinomial logit draw among the feasible options."""
+        v_it, v_shadow, v_defer, v_work = self._utilities(request)
+        top = max(v_it, v_defer, v_work, v_shadow if v_shadow is not None else -math.inf)
+        e_it = math.exp(v_it - top)
+        e_shadow = math.exp(v_shadow - top) if v_shadow is not None else 0.0
+        e_work = math.exp(v_work - top)
+        e_defer = math.exp(v_defer - top)
+        u = self.model.choice_rng.random() * (e_it + e_shadow + e_work + e_defer)
+        if u < e_it:
+            choice = "it"
+        elif u < e_it + e_shadow:
+            choice = "shadow"
+        elif u < e_it + e_shadow + e_work:
+            choice = "workaround"
+        else:
+            return "defer"
+        if v_shadow is not None:  # habit learns from real alternatives only
+            rate = self.model.p["habit_learning"]
+            self.habit += rate * ((choice == "shadow") - self.habit)
+        return choice
+
+    def _shadow_reason(self, request: Request) -> str:
+        """The motive recorded with a purchase: IT too slow, money at hand, or habit."""
+        p = self.model.p
+        if self.expected_wait > request.deadline:
+            return TOO_SLOW
+        cost = p["shadow_setup_cost"] + p["shadow_weekly_cost"]
+        pull_budget = p["w_budget"] * math.log1p(self.budget / max(cost, 1e-9))
+        pull_habit = p["w_habit"] * self.habit + p["w_fit"] * request.fit
+        return BUDGET if pull_budget >= pull_habit else HABIT
+
+    # --- step 10: trust and beliefs ------------------------------------------------------
+    def learn_from_launch(self, request: Request, week: int) -> None:
+        """An official delivery updates the expected wait and trust (moving averages)."""
+        p = self.model.p
+        lead = week - request.submitted
+        self.expected_wait += p["wait_learning"] * (lead - self.expected_wait)
+        # Satisfied in proportion to how much of the deadline the delivery kept.
+        kept = min(1.0, request.deadline / max(week - request.raised, 1))
+        self.trust += p["trust_learning"] * (kept - self.trust)
+
+    def learn_from_rework(self) -> None:
+        p = self.model.p
+        self.trust += p["trust_learning"] * (0.3 - self.trust)
+
+    def lose_trust(self, amount: float) -> None:
+        self.trust = max(0.0, self.trust - amount)
+
+    def update_beliefs(self) -> None:
+        """Requests still waiting at IT push the expected wait up: 'IT still hasn't delivered'."""
+        if not self.waiting:
+            return
+        week = self.model.week_abs
+        self.waiting = [r for r in self.waiting if r.status != LAUNCHED]
+        if not self.waiting:
+            return
+        oldest = week - min(r.submitted for r in self.waiting)
+        if oldest > self.expected_wait:
+            rate = self.model.p["wait_learning"] / 4
+            self.expected_wait += rate * (oldest - self.expected_wait)
+
+
+class ITAgent(mesa.Agent):
+    """A delivery team: works several items of the official queue, each at most at `team_rate`."""
+
+    def __init__(self, model: DigitalTransformationModel) -> None:
+        super().__init__(model)
+        self.items: list[Request] = []  # work in hand
+        self.worked_this_week = 0.0
+
+    @property
+    def workload(self) -> float:
+        """Person-weeks left on the items in hand."""
+        return sum(r.effort_left for r in self.items)
+
+    def work(self) -> None:
+        """Spend this week's capacity on the items in hand, then take the next in priority.
+
+        One request absorbs at most `team_rate` a week (a feature is not built faster by a
+        crowd), so a team holds as many items as its capacity can feed.
+        """
+        model = self.model
+        capacity = model.capacity_per_team
+        rate = model.p["team_rate"]
+        worked = 0.0
+        kept: list[Request] = []
+        i = 0
+        while capacity > 1e-12:
+            if i == len(self.items):
+                item = model.next_build_item()
+                if item is None:
+                    break
+                self.items.append(item)
+            item = self.items[i]
+            done = min(capacity, rate, item.effort_left)
+            item.effort_left -= done
+            capacity -= done
+            worked += done
+            i += 1
+        for item in self.items:
+            if item.effort_left <= 1e-9:
+                model.finish_build(item)
+            else:
+                kept.append(item)
+        self.items = kept
+        self.worked_this_week = worked
+
+
+class CustomerAgent(CustomerAgentMixin, mesa.Agent):
+    """One customer: a Mesa agent whose state lives in the population's arrays."""
+
+    def __init__(self, model: DigitalTransformationModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index

@@ -1,0 +1,625 @@
+"""The model: a firm whose marketing and IT agents deliver technology to customers.
+
+`DigitalTransformationModel.step` is one week and reads like ``docs/ODD.md`` section 3:
+each numbered step there is a method here of the same name. No outcome is computed from
+the levers: the levers only set how the agents' options look (utilities, review work,
+capacity, controls, discovery), and the outcomes are counted from what the agents did.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import statistics
+from collections import deque
+
+import mesa
+import numpy as np
+
+from simulation.agents import (
+    BUDGET,
+    BUILD,
+    DEFERRED,
+    DROPPED,
+    HABIT,
+    LAUNCHED,
+    REVIEW,
+    TOO_SLOW,
+    CustomerAgent,
+    ITAgent,
+    MarketingAgent,
+    Request,
+)
+from simulation.customers import CustomerPopulation
+from simulation.estate import N_CHANNELS, Estate
+from simulation.params import resolve
+from simulation.reporters import REPORTERS
+
+TTM_WINDOW = 26  # weeks of launches behind the per-week time-to-market medians
+SPEND_WINDOW = 52  # weeks of spending behind the per-week shadow spend share
+
+
+class DigitalTransformationModel(mesa.Model):
+    """Marketing, IT and customer agents under three leadership levers.
+
+    Parameters are those of `simulation.params.PARAMETERS`, by keyword; ``rng`` seeds every
+    random draw of the run (Mesa 3), so a seed and a parameter set fix every number.
+    """
+
+    def __init__(self, rng=None, **params) -> None:
+        super().__init__(rng=rng)
+        self.p = p = resolve(params)
+        self.collaboration: float = p["collaboration"]
+        self.governance: float = p["governance"]
+        self.marketing_budget: float = p["marketing_budget"]
+        self.choice_rng = self.rng
+        self.week_abs = 0  # weeks since the start, warm-up included
+        self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
+        self.initial_expected_wait = p["initial_expected_wait"]
+
+        self.requests: list[Request] = []
+        self.review_queue: deque[Request] = deque()
+        self.build_queue: list[Request] = []
+        self.agency_work: list[Request] = []
+        self.finished: list[Request] = []
+        self.shadow_setups: list[Request] = []
+        self.held: list[Request] = []  # finished but not launched (delivery stopped)
+        self.in_it = 0  # official requests submitted and not launched yet (Little's law)
+        self._new_counters()
+        self._reset_totals()
+        self._launch_week: list[int] = []
+        self._launch_ttm: list[float] = []
+        self._launch_shadow: list[bool] = []
+        self._spend_shadow: deque[float] = deque(maxlen=SPEND_WINDOW)
+        self._spend_total: deque[float] = deque(maxlen=SPEND_WINDOW)
+
+        self.set_budget()
+        self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
+        self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
+        self.estate = Estate(capacity=max(512, 2 * p["initial_systems"]))
+        self._seed_estate()
+        self.freshness = np.full(N_CHANNELS, self._steady_freshness())
+        self.customers = CustomerPopulation(p["n_customers"], p, self.rng)
+        self.customers.start(self.channel_quality())
+        self.customer_agents = [CustomerAgent(self, i) for i in range(p["n_customers"])]
+
+        for _ in range(p["warmup_weeks"]):
+            self.cycle()
+        self._reset_totals()
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+
+    # --- set-up --------------------------------------------------------------------------
+    def _new_counters(self) -> None:
+        """Counters of this week's events, read by the reporters."""
+        self.raised_marketing = 0
+        self.raised_it = 0
+        self.shadow_bought = {TOO_SLOW: 0, BUDGET: 0, HABIT: 0}
+        self.breaches_official = 0
+        self.breaches_shadow = 0
+        self.deliveries = 0
+        self.reworks = 0
+        self.spend_shadow = 0.0
+        self.spend_agency = 0.0
+        self.found = 0
+        self.dropped = 0
+        self.workarounds = 0
+        self.migrated = 0
+        self.shut_down = 0
+        self.it_worked = 0.0
+        self.events: list[tuple[str, str]] = []  # (kind, detail) for the event feed
+
+    def _reset_totals(self) -> None:
+        """Totals over the recorded weeks (warm-up excluded)."""
+        self.totals = {
+            "raised_marketing": 0,
+            "raised_it": 0,
+            "breaches_official": 0,
+            "breaches_shadow": 0,
+            "deliveries": 0,
+            "reworks": 0,
+            "churned": 0,
+            "submitted": 0,
+            "dropped": 0,
+            "workarounds": 0,
+            TOO_SLOW: 0,
+            BUDGET: 0,
+            HABIT: 0,
+        }
+        self.first_recorded_request = len(self.requests)
+        self.backlog_sum = 0.0
+
+    def _seed_estate(self) -> None:
+        """A running firm: an estate of official systems and some shadow tools."""
+        p, rng = self.p, self.rng
+        n = p["initial_systems"]
+        shadow = rng.random(n) < p["initial_shadow_share"]
+        channels = self._draw_channels(n)
+        owners = rng.integers(0, p["n_marketing"], n)
+        for i in range(n):
+            if shadow[i]:
+                self.estate.add(
+                    True, int(owners[i]), channels[i], self.shadow_hazard(), p["shadow_weekly_cost"]
+                )
+            else:
+                self.estate.add(False, -1, channels[i], self.official_hazard(0.0), 0.0)
+
+    def _steady_freshness(self) -> float:
+        """Freshness a channel holds when requests launch at their raised rate."""
+        p = self.p
+        launches = p["n_marketing"] * p["request_rate"] * (1 + p["it_request_ratio"])
+        per_channel = launches * p["channels_per_request"] / N_CHANNELS
+        return per_channel / max(p["freshness_decay"], 1e-9)
+
+    def _draw_channels(self, n: int) -> np.ndarray:
+        k = 1 + self.rng.binomial(
+            N_CHANNELS - 1, (self.p["channels_per_request"] - 1) / (N_CHANNELS - 1), n
+        )
+        keys = self.rng.random((n, N_CHANNELS))
+        return keys.argsort(axis=1).argsort(axis=1) < k[:, None]
+
+    # --- the weekly cycle (docs/ODD.md section 3) ----------------------------------------
+    def step(self) -> None:
+        """One recorded week."""
+        self.cycle()
+        self.datacollector.collect(self)
+        if self.week >= self.p["weeks"]:
+            self.running = False
+
+    def run(self) -> None:
+        """All the recorded weeks of the run."""
+        while self.week < self.p["weeks"]:
+            self.step()
+
+    def cycle(self) -> None:
+        """The eleven steps of a week, in order."""
+        self.week_abs += 1
+        self.week += 1
+        self._new_counters()
+        self.raise_requests()
+        self.choose_channels()
+        self.review()
+        self.build()
+        self.rework()
+        self.launch()
+        self.discover()
+        self.breaches()
+        self.update_customers()
+        self.update_beliefs()
+        self.allocate_budget()
+        self._account()
+
+    # 1 ---------------------------------------------------------------------------------
+    def raise_requests(self) -> None:
+        """Marketing agents raise requests (Poisson); IT raises its own at a fraction of that."""
+        p, rng = self.p, self.rng
+        per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
+        n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
+        n = int(per_agent.sum()) + n_it
+        if n == 0:
+            return
+        owners = np.concatenate(
+            [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, -1)]
+        )
+        value = rng.lognormal(-0.125, 0.5, n)  # mean 1
+        effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
+        deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
+        needs_it = rng.random(n) < p["needs_it_share"]
+        fit = rng.normal(0.0, 1.0, n)
+        channels = self._draw_channels(n)
+        for i in range(n):
+            owner = int(owners[i])
+            request = Request(
+                len(self.requests),
+                owner,
+                self.week_abs,
+                float(value[i]),
+                float(effort[i]),
+                float(deadline[i]),
+                channels[i],
+                bool(needs_it[i] or owner < 0),
+                float(fit[i]),
+            )
+            self.requests.append(request)
+            if owner >= 0:
+                self.marketing[owner].pending.append(request)
+            else:
+                self.submit(request)
+        self.raised_it = n_it
+        self.raised_marketing = n - n_it
+
+    # 2 ---------------------------------------------------------------------------------
+    def choose_channels(self) -> None:
+        """Each marketing agent, in random order, routes its pending requests."""
+        self.agents_by_type[MarketingAgent].shuffle_do("choose_channels")
+
+    def submit(self, request: Request) -> None:
+        """Send a request to IT: it waits for review first."""
+        p = self.p
+        request.status = REVIEW
+        request.submitted = self.week_abs
+        work = (
+            p["review_work"]
+            * self.governance
+            * (1 - p["review_collab_saving"] * self.collaboration)
+        )
+        request.review_left = work * self.rng.exponential() if work > 0 else 0.0
+        self.review_queue.append(request)
+        self.in_it += 1
+        self.totals["submitted"] += 1
+
+    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: str) -> None:
+        """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
+        p = self.p
+        request.status = BUILD
+        request.shadow = True
+        request.ready_at = self.week_abs + max(1, round(p["shadow_lead_weeks"]))
+        agent.budget -= p["shadow_setup_cost"]
+        self.spend_shadow += p["shadow_setup_cost"]
+        self.shadow_setups.append(request)
+        self.shadow_bought[reason] += 1
+        self.events.append(("shadow purchase", reason))
+
+    def drop(self, request: Request) -> None:
+        """A deferred request whose deadline passed is dropped: the feature never comes."""
+        request.status = DROPPED
+        self.dropped += 1
+
+    def work_around(self, request: Request) -> None:
+        """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
+        customers, and a small, uncontrolled exposure joins the estate (DESIGN.md 7)."""
+        p = self.p
+        request.status = DROPPED
+        self.workarounds += 1
+        hazard = p["vulnerability"] * p["workaround_exposure"]
+        self.estate.add(True, request.owner, request.channels, hazard, 0.0)
+        self.events.append(("workaround", "IT too slow, no tool"))
+
+    # 3 ---------------------------------------------------------------------------------
+    def review(self) -> None:
+        """The change board works its queue first come, first served, at finite capacity."""
+        capacity = self.p["review_capacity"]
+        queue = self.review_queue
+        while queue:
+            request = queue[0]
+            if request.review_left > capacity:
+                request.review_left -= capacity
+                break
+            capacity -= request.review_left
+            request.review_left = 0.0
+            queue.popleft()
+            self._approve(request)
+
+    def _approve(self, request: Request) -> None:
+        """An approved request is built by IT, or by an agency marketing pays (under IT's rules)."""
+        p = self.p
+        request.status = BUILD
+        request.effort_left = self.build_effort(request.effort)
+        if request.owner >= 0:
+            agent = self.marketing[request.owner]
+            cost = request.effort_left * p["agency_price"]
+            reserve = p["campaign_allowance"] * p["budget_horizon"]
+            if agent.budget - cost >= reserve:
+                agent.budget -= cost
+                self.spend_agency += cost
+                request.agency = True
+                request.ready_at = self.week_abs + max(
+                    1, math.ceil(request.effort_left / p["team_rate"])
+                )
+                self.agency_work.append(request)
+                return
+        request.submitted_build = self.week_abs
+        self.build_queue.append(request)
+
+    def build_effort(self, effort: float) -> float:
+        """Official work carries security controls (more with strictness) and is scoped
+        jointly (less waste with collaboration)."""
+        p = self.p
+        return (
+            effort
+            * (1 + p["controls_effort"] * self.governance)
+            * (1 - p["scope_collab_saving"] * self.collaboration)
+        )
+
+    # 4 ---------------------------------------------------------------------------------
+    def build(self) -> None:
+        """IT teams work the queue (first come first served in silos, by value when planning is joint)."""
+        self.corner_cutting = self._corner_cutting()
+        self._order_queue()
+        self.agents_by_type[ITAgent].shuffle_do("work")
+        self.it_worked = sum(team.worked_this_week for team in self.it_teams)
+        still: list[Request] = []
+        for request in self.agency_work:
+            if request.ready_at <= self.week_abs:
+                self.finish_build(request)
+            else:
+                still.append(request)
+        self.agency_work = still
+
+    def _corner_cutting(self) -> float:
+        """0..1: how far the backlog pushes IT to cut corners (the capability trap)."""
+        p = self.p
+        work = sum(r.effort_left for r in self.build_queue) + sum(t.workload for t in self.it_teams)
+        backlog_weeks = work / max(self.it_capacity, 1e-9)
+        return min(1.0, max(0.0, (backlog_weeks - p["pressure_onset"]) / p["pressure_span"]))
+
+    def _order_queue(self) -> None:
+        """Priority blends age (silos) and value (joint planning) smoothly with collaboration."""
+        queue = self.build_queue
+        if len(queue) < 2:
+            return
+        c = self.collaboration
+        now = self.week_abs
+        mean_age = sum(now - r.submitted_build + 1 for r in queue) / len(queue)
+        mean_value = sum(r.value for r in queue) / len(queue)
+        queue.sort(
+            key=lambda r: (
+                (1 - c) * (now - r.submitted_build + 1) / mean_age + c * r.value / mean_value
+            )
+        )  # highest priority last, so that `pop()` takes it
+
+    def next_build_item(self) -> Request | None:
+        return self.build_queue.pop() if self.build_queue else None
+
+    def finish_build(self, request: Request) -> None:
+        self.finished.append(request)
+
+    # 5 ---------------------------------------------------------------------------------
+    def rework(self) -> None:
+        """A delivery misses what marketing meant with a chance that falls with collaboration."""
+        p, rng = self.p, self.rng
+        chance = p["rework_prob"] * (1 - p["rework_collab_reduction"] * self.collaboration)
+        chance += p["pressure_rework"] * self.corner_cutting
+        done: list[Request] = []
+        for request in self.finished:
+            if request.migration_of >= 0 or rng.random() >= chance:
+                done.append(request)
+                continue
+            request.reworks += 1
+            self.reworks += 1
+            request.effort_left = self.build_effort(request.effort) * p["rework_effort_share"]
+            if request.owner >= 0:
+                self.marketing[request.owner].learn_from_rework()
+            if request.agency:
+                request.ready_at = self.week_abs + max(
+                    1, math.ceil(request.effort_left / p["team_rate"])
+                )
+                self.agency_work.append(request)
+            else:
+                self.build_queue.append(request)
+        self.deliveries += len(self.finished)
+        self.finished = done
+
+    # 6 ---------------------------------------------------------------------------------
+    def launch(self) -> None:
+        """Finished work goes live; the estate turns over as old systems retire."""
+        p = self.p
+        self._retire_systems()
+        ready = self.held + self.finished
+        self.finished = []
+        still_setting_up: list[Request] = []
+        for request in self.shadow_setups:
+            (ready if request.ready_at <= self.week_abs else still_setting_up).append(request)
+        self.shadow_setups = still_setting_up
+        stop = p["delivery_stop_week"]
+        if stop >= 0 and self.week >= stop:
+            self.held = [r for r in ready if r.migration_of < 0]
+            return
+        self.held = []
+        official_hazard = self.official_hazard(self.corner_cutting)
+        for request in ready:
+            if request.migration_of >= 0:
+                continue  # migration work is done; the system was already made official
+            if request.shadow:
+                self.estate.add(
+                    True,
+                    request.owner,
+                    request.channels,
+                    self.shadow_hazard(),
+                    p["shadow_weekly_cost"],
+                )
+            else:
+                self.estate.add(False, request.owner, request.channels, official_hazard, 0.0)
+                self.in_it -= 1
+                if request.owner >= 0:
+                    self.marketing[request.owner].learn_from_launch(request, self.week_abs)
+            request.status = LAUNCHED
+            request.launched = self.week_abs
+            self.freshness[request.channels] += request.value
+            self._launch_week.append(self.week)
+            self._launch_ttm.append(self.week_abs - request.raised)
+            self._launch_shadow.append(request.shadow)
+
+    def official_hazard(self, corner_cutting: float) -> float:
+        """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
+        p = self.p
+        controls = (p["controls_base"] + p["controls_governance"] * self.governance) * (
+            1 - p["pressure_controls"] * corner_cutting
+        )
+        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
+
+    def shadow_hazard(self) -> float:
+        """Shadow tools have weak controls, weaker still when strictness drives them underground."""
+        p = self.p
+        controls = p["controls_shadow"] * (1 - p["underground"] * self.governance)
+        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
+
+    def _retire_systems(self) -> None:
+        p, e = self.p, self.estate
+        rows = e.live_rows()
+        if rows.size == 0:
+            return
+        life = np.where(e.shadow[rows], p["shadow_life_weeks"], p["official_life_weeks"])
+        e.retire(rows[self.rng.random(rows.size) < 1.0 / life])
+
+    # 7 ---------------------------------------------------------------------------------
+    def discover(self) -> None:
+        """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
+        p, e, rng = self.p, self.estate, self.rng
+        rate = p["discovery_rate"] * self.governance
+        if rate <= 0:
+            return
+        rows = e.live_rows()
+        rows = rows[e.shadow[rows]]
+        found = rows[rng.random(rows.size) < rate]
+        if found.size == 0:
+            return
+        migrate = (
+            rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * self.collaboration
+        )
+        self.found += int(found.size)
+        for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
+            owner = int(e.owner[row])
+            if keep:
+                e.make_official(np.array([row]), self.official_hazard(self.corner_cutting))
+                work = Request(
+                    -1,
+                    -2,
+                    self.week_abs,
+                    1.0,
+                    p["migration_effort"],
+                    0.0,
+                    e.channels[row].copy(),
+                    True,
+                    0.0,
+                    status=BUILD,
+                    effort_left=p["migration_effort"],
+                    migration_of=row,
+                )
+                work.submitted_build = self.week_abs
+                self.build_queue.append(work)
+                self.migrated += 1
+                self.events.append(("shadow tool migrated", f"owner {owner}"))
+            else:
+                e.retire(np.array([row]))
+                self.shut_down += 1
+                if owner >= 0:
+                    self.marketing[owner].lose_trust(p["trust_shutdown_loss"])
+                self.events.append(("shadow tool shut down", f"owner {owner}"))
+
+    @property
+    def catch_chance(self) -> float:
+        """Chance a shadow tool is found within a year at the current strictness."""
+        return 1.0 - (1.0 - self.p["discovery_rate"] * self.governance) ** 52
+
+    # 8 ---------------------------------------------------------------------------------
+    def breaches(self) -> None:
+        """Each live system may be breached; a breach hits its channels' customers and trust."""
+        e, rng = self.estate, self.rng
+        rows = e.live_rows()
+        hit = rows[rng.random(rows.size) < e.hazard[rows]]
+        self.breach_hits = np.zeros(self.customers.n)
+        for row in hit.tolist():
+            self.breach_hits += self.customers.hit_by_breach(e.channels[row])
+            if e.shadow[row]:
+                self.breaches_shadow += 1
+                self.events.append(("breach", "shadow"))
+            else:
+                self.breaches_official += 1
+                self.events.append(("breach", "official"))
+                for agent in self.marketing:
+                    agent.lose_trust(self.p["trust_breach_loss"])
+
+    # 9 ---------------------------------------------------------------------------------
+    def channel_quality(self) -> np.ndarray:
+        """Experience a channel offers: fresh features, less the fragmentation shadow tools cause."""
+        p = self.p
+        fresh = 1.0 - np.exp(-self.freshness / p["freshness_scale"])
+        return fresh - p["fragmentation_penalty"] * self.estate.shadow_by_channel()
+
+    def update_customers(self) -> None:
+        """Customers' satisfaction, churn and arrivals, as array operations."""
+        self.freshness *= 1.0 - self.p["freshness_decay"]
+        self.customers.update(self.channel_quality(), self.breach_hits)
+
+    # 10 --------------------------------------------------------------------------------
+    def update_beliefs(self) -> None:
+        """Marketing revises its expected IT wait from requests still waiting."""
+        self.agents_by_type[MarketingAgent].do("update_beliefs")
+
+    # 11 --------------------------------------------------------------------------------
+    def set_budget(self) -> None:
+        """Split the change budget: IT's part funds capacity, marketing's its own spending.
+
+        Jointly developed plans win more support (seed 003), so collaboration raises the
+        total granted; coordination costs a share of IT's capacity (seed 002).
+        """
+        p = self.p
+        self.change_budget = p["change_budget"] * (
+            1 + p["budget_collab_bonus"] * self.collaboration
+        )
+        it_money = (
+            p["n_it"] * p["it_core_capacity"] + (1 - self.marketing_budget) * self.change_budget
+        )
+        self.it_spend = it_money
+        self.it_capacity = it_money * (1 - p["coordination_cost"] * self.collaboration)
+        self.capacity_per_team = self.it_capacity / p["n_it"]
+
+    def marketing_allowance(self) -> float:
+        """Money one marketing agent receives each week: its share of the change budget and campaign money."""
+        p = self.p
+        return (
+            self.marketing_budget * self.change_budget / p["n_marketing"] + p["campaign_allowance"]
+        )
+
+    def allocate_budget(self) -> None:
+        """Weekly money: allowances accrue (capped), shadow subscriptions are billed or lapse."""
+        p, e = self.p, self.estate
+        self.set_budget()
+        allowance = self.marketing_allowance()
+        cap = allowance * p["budget_horizon"]
+        for agent in self.marketing:
+            agent.budget = min(agent.budget + allowance, max(cap, agent.budget))
+        rows = e.live_rows()
+        rows = rows[e.shadow[rows]]
+        if rows.size == 0:
+            return
+        owners = e.owner[rows]
+        bills = np.bincount(owners, weights=e.weekly_cost[rows], minlength=p["n_marketing"])
+        for index in np.flatnonzero(bills > 0).tolist():
+            agent = self.marketing[index]
+            bill = float(bills[index])
+            if bill > agent.budget:  # the owner cannot pay: tools lapse until it can
+                mine = rows[owners == index]
+                for row in mine.tolist():
+                    e.retire(np.array([row]))
+                    bill -= float(e.weekly_cost[row])
+                    if bill <= agent.budget:
+                        break
+            agent.budget -= bill
+            self.spend_shadow += bill
+
+    def _account(self) -> None:
+        """Fold this week's events into the run's totals and rolling windows."""
+        t = self.totals
+        t["raised_marketing"] += self.raised_marketing
+        t["raised_it"] += self.raised_it
+        t["breaches_official"] += self.breaches_official
+        t["breaches_shadow"] += self.breaches_shadow
+        t["deliveries"] += self.deliveries
+        t["reworks"] += self.reworks
+        t["churned"] += self.customers.churned_this_week
+        t["dropped"] += self.dropped
+        t["workarounds"] += self.workarounds
+        for reason, count in self.shadow_bought.items():
+            t[reason] += count
+        self.backlog_sum += self.in_it
+        self._spend_shadow.append(self.spend_shadow)
+        self._spend_total.append(self.spend_shadow + self.it_spend + self.spend_agency)
+
+    # --- measures the reporters use ------------------------------------------------------
+    def launched_ttm(self, origin: str = "all", window: int = TTM_WINDOW) -> float:
+        """Median weeks from request to launch over launches of the trailing window."""
+        start = bisect.bisect_left(self._launch_week, self.week - window + 1)
+        ttm = self._launch_ttm[start:]
+        if origin != "all":
+            want = origin == "shadow"
+            ttm = [t for t, s in zip(ttm, self._launch_shadow[start:], strict=True) if s == want]
+        return float(statistics.median(ttm)) if ttm else math.nan
+
+    def request_counts(self) -> dict[str, int]:
+        """Where every raised request is now (for the conservation invariant)."""
+        counts = {DEFERRED: 0, REVIEW: 0, BUILD: 0, LAUNCHED: 0, DROPPED: 0}
+        for request in self.requests:
+            counts[request.status] += 1
+        counts["raised"] = len(self.requests)
+        return counts

@@ -1,0 +1,155 @@
+"""Figures of runs over time: one scenario with its replicate spread, or scenarios overlaid.
+
+The last stop of the flow: reads the tidy timeseries of :func:`simulation.runner.run_scenario`
+and draws the panels named in :data:`simulation.reporters.SERIES_PANELS`. Matplotlib is
+imported here only, and only its object API with the Agg canvas is used, so neither pyplot's
+global state nor the user's backend is touched.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+DPI = 150
+BAND = (0.025, 0.975)
+"""Percentiles across replicates drawn as the band around the mean."""
+
+SMOOTHING: dict[str, int] = {"breaches": 4}
+"""Weekly counts too spiky to read raw: column -> rolling-mean window in weeks."""
+
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow, last: faint on white
+)
+"""Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies."""
+
+LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
+"""Cycled with the colours so overlaid lines also part in greyscale print."""
+
+
+def plot_run(timeseries: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+    """One scenario: replicate mean per week with a band of the 2.5-97.5 percentiles."""
+    replicates = timeseries["replicate"].nunique()
+    name = str(timeseries["scenario"].iloc[0])
+    fig, axes = _panels()
+    for ax, panel in zip(axes, _series_panels(), strict=False):
+        _draw(ax, timeseries, panel, OKABE_ITO[0], "-", band=replicates > 1)
+    if replicates > 1:
+        handles = [
+            Line2D([], [], color=OKABE_ITO[0], label=f"mean of {replicates} replicates"),
+            Patch(color=OKABE_ITO[0], alpha=0.2, label="2.5–97.5 percentile of replicates"),
+        ]
+    else:
+        seed = int(timeseries["seed"].iloc[0])
+        handles = [Line2D([], [], color=OKABE_ITO[0], label=f"one run (seed {seed})")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.suptitle(title or name, fontsize="large")
+    return _save(fig, path)
+
+
+def plot_compare(timeseries: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+    """Scenarios overlaid: each one's replicate mean with its 2.5-97.5 percentile band."""
+    names = list(dict.fromkeys(timeseries["scenario"]))
+    fig, axes = _panels()
+    for ax, panel in zip(axes, _series_panels(), strict=False):
+        for index, name in enumerate(names):
+            runs = timeseries[timeseries["scenario"] == name]
+            color, style = _style(index)
+            _draw(ax, runs, panel, color, style, band=runs["replicate"].nunique() > 1, alpha=0.12)
+    handles = [
+        Line2D([], [], color=_style(i)[0], ls=_style(i)[1], label=n) for i, n in enumerate(names)
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(names), 5), frameon=False)
+    replicates = timeseries.groupby("scenario")["replicate"].nunique().max()
+    note = (
+        f"mean of {replicates} replicates, band 2.5–97.5 percentile"
+        if replicates > 1
+        else "one run each"
+    )
+    fig.suptitle(title or f"{len(names)} scenarios compared ({note})", fontsize="large")
+    return _save(fig, path)
+
+
+def _series_panels() -> tuple[tuple[str, str, str], ...]:
+    from simulation.reporters import SERIES_PANELS
+
+    return SERIES_PANELS
+
+
+def _panels() -> tuple[Figure, list[Axes]]:
+    count = len(_series_panels())
+    ncols = 2 if count > 1 else 1
+    nrows = math.ceil(count / ncols)
+    fig = Figure(figsize=(5.0 * ncols, 3.4 * nrows + 0.8), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    axes = list(grid.ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    for ax in grid[-1]:
+        ax.set_xlabel("week")
+    return fig, axes[:count]
+
+
+def _draw(
+    ax: Axes,
+    runs: pd.DataFrame,
+    panel: tuple[str, str, str],
+    color: str,
+    style: str,
+    band: bool,
+    alpha: float = 0.2,
+) -> None:
+    column, title, unit = panel
+    values = _smoothed(runs, column)
+    by_week = values.groupby(runs["week"])
+    mean = by_week.mean()
+    ax.plot(mean.index, mean.to_numpy(), color=color, ls=style, lw=1.6)
+    if band:
+        low, high = by_week.quantile(BAND[0]), by_week.quantile(BAND[1])
+        ax.fill_between(low.index, low.to_numpy(), high.to_numpy(), color=color, alpha=alpha, lw=0)
+    window = SMOOTHING.get(column)
+    ax.set_title(f"{title} ({window}-week rolling mean)" if window else title, fontsize="medium")
+    ax.set_ylabel(unit)
+    ax.grid(alpha=0.3, lw=0.5)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _smoothed(runs: pd.DataFrame, column: str) -> pd.Series:
+    """The column as numbers, rolled within each run when :data:`SMOOTHING` asks for it."""
+    values = pd.to_numeric(runs[column], errors="coerce").astype(float)
+    window = SMOOTHING.get(column)
+    if not window:
+        return values
+    ordered = runs.assign(_value=values).sort_values(["scenario", "replicate", "week"])
+    rolled = ordered.groupby(["scenario", "replicate"])["_value"].transform(
+        lambda s: s.rolling(window, min_periods=1).mean()
+    )
+    return rolled.reindex(runs.index)
+
+
+def _style(index: int) -> tuple[str, str]:
+    return OKABE_ITO[index % len(OKABE_ITO)], LINESTYLES[index % len(LINESTYLES)]
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    return path
+
+
+__all__ = ["OKABE_ITO", "plot_compare", "plot_run"]

@@ -1,0 +1,212 @@
+"""Named scenarios: TOML files that set the levers (and any declared parameter) with a story.
+
+First stop in the flow: ``scenarios/*.toml`` -> :func:`load_scenario` -> validated overrides
+for :mod:`simulation.params` -> the model. A scenario file is human-edited, so every mistake
+in it is reported as one line naming the file, the key and what is allowed, never as a silent
+default (DESIGN.md 5: an unknown key is an error).
+
+File format::
+
+    title = "The siloed firm"
+    story = "..."            # 3-6 sentences an educator can read aloud
+    [parameters]             # any name in simulation.params.PARAMETERS
+    collaboration = 0.15
+
+A later ``[[interventions]]`` table (changes at a given week) will be one more entry in
+:data:`TOP_LEVEL_KEYS`; until then it is an unknown key like any other.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulation.params import PARAMETERS, ParameterError, check_value
+
+SCENARIO_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
+"""The repository's ``scenarios/`` folder; ``DTSIM_SCENARIOS`` points elsewhere."""
+
+SCENARIO_DIR_ENV = "DTSIM_SCENARIOS"
+SUFFIX = ".toml"
+TOP_LEVEL_KEYS: dict[str, str] = {
+    "title": "a short name for the scenario (string)",
+    "story": "a few sentences an educator can read aloud (string)",
+    "parameters": "a table of parameter overrides",
+}
+REQUIRED_KEYS: tuple[str, ...] = ("title", "story")
+
+
+class ScenarioError(ValueError):
+    """A scenario cannot be found or its file is invalid; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of parameter overrides with the story that motivates it."""
+
+    name: str
+    title: str
+    story: str
+    params: dict[str, float | int] = field(default_factory=dict, hash=False)
+    path: Path | None = None
+
+
+def scenario_dir() -> Path:
+    """Where named scenarios live: ``$DTSIM_SCENARIOS`` if set, else :data:`SCENARIO_DIR`."""
+    env = os.environ.get(SCENARIO_DIR_ENV)
+    return Path(env) if env else SCENARIO_DIR
+
+
+def list_scenarios() -> list[Scenario]:
+    """Every scenario in :func:`scenario_dir`, loaded and validated, sorted by name."""
+    return [load_scenario(path) for path in sorted(scenario_dir().glob(f"*{SUFFIX}"))]
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenarios in :func:`scenario_dir` (file stems), sorted; nothing is parsed."""
+    return sorted(path.stem for path in scenario_dir().glob(f"*{SUFFIX}"))
+
+
+def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
+    """Load a scenario by name (``siloed``) or by path (``my/firm.toml``) and validate it.
+
+    A string is a path when it ends in ``.toml`` or contains a path separator; otherwise it is
+    a name looked up in :func:`scenario_dir`.
+    """
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    path = _locate(name_or_path)
+    where = _display(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: no such scenario file") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{where}: is a folder, not a scenario file") from None
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
+    return _validate(data, path.stem, path, where)
+
+
+def _locate(name_or_path: str | Path) -> Path:
+    """Path of a scenario file; an unknown name lists the available ones."""
+    if isinstance(name_or_path, Path):
+        return name_or_path
+    text = str(name_or_path)
+    if text.endswith(SUFFIX) or os.sep in text or "/" in text:
+        return Path(text)
+    path = scenario_dir() / f"{text}{SUFFIX}"
+    if not path.is_file():
+        names = scenario_names()
+        hint = _did_you_mean(text, names)
+        available = ", ".join(names) if names else f"none in {_display(scenario_dir())}"
+        raise ScenarioError(f"unknown scenario {text!r}{hint}; available: {available}")
+    return path
+
+
+def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenario:
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(
+                f"{where}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS)}; "
+                f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
+            )
+    texts = {}
+    for key in REQUIRED_KEYS:
+        value = data.get(key)
+        if value is None:
+            raise ScenarioError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(
+                f"{where}: {key} = {_toml_repr(value)} is not allowed; "
+                f"allowed: {TOP_LEVEL_KEYS[key]}, not empty"
+            )
+        texts[key] = _tidy(value)
+    table = data.get("parameters", {})
+    if not isinstance(table, dict):
+        raise ScenarioError(
+            f"{where}: parameters = {_toml_repr(table)} is not a table; "
+            "allowed: a [parameters] table of name = number"
+        )
+    params = {name: _check_parameter(name, value, where) for name, value in table.items()}
+    return Scenario(name=name, title=texts["title"], story=texts["story"], params=params, path=path)
+
+
+def _check_parameter(name: str, value: Any, where: str) -> float | int:
+    """One override, checked by :func:`simulation.params.check_value`, reported in TOML terms."""
+    key = f"parameters.{name}"
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        hint = _did_you_mean(name, PARAMETERS)
+        raise ScenarioError(
+            f"{where}: unknown parameter {key}{hint}; allowed: the names in simulation/params.py"
+        )
+    try:
+        return check_value(name, value)
+    except ParameterError:
+        pass
+    allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
+    shown = f"{key} = {_toml_repr(value)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        want = "an integer" if spec.kind is int else "a number"
+        raise ScenarioError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
+    if spec.kind is int and not float(value).is_integer():
+        raise ScenarioError(f"{where}: {shown} is not an integer; allowed an integer in {allowed}")
+    raise ScenarioError(f"{where}: {shown} is out of range; allowed {allowed}")
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _toml_repr(value: Any) -> str:
+    """A value as it was written in the file, so the message can be matched by eye."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + _one_line(value)[:40] + '"'
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, list):
+        return "[...]"
+    return str(value)
+
+
+def _tidy(text: str) -> str:
+    """Collapse the line breaks of a TOML multi-line string; keep blank-line paragraphs."""
+    paragraphs = (" ".join(part.split()) for part in text.strip().split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _display(path: Path) -> str:
+    """A path as short as it can be said: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+__all__ = [
+    "SCENARIO_DIR",
+    "Scenario",
+    "ScenarioError",
+    "list_scenarios",
+    "load_scenario",
+    "scenario_dir",
+    "scenario_names",
+]
