@@ -80,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument(
         "--replicates",
         type=_replicates,
-        default=1,
+        default=10,
         metavar="R",
-        help="independent runs per scenario (default 1; 10 or more for intervals)",
+        help="independent runs per scenario, for the 95%% intervals (default 10)",
     )
     options.add_argument(
         "--weeks",

@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.ndimage import uniform_filter
+from scipy.special import expit
 
 from simulation.estate import CHANNELS, N_CHANNELS
 
@@ -40,73 +40,90 @@ class CustomerPopulation:
         self.rng = rng
         self.channels = rng.random((n, N_CHANNELS)) < CHANNEL_USE
         self._ensure_a_channel(np.arange(n))
+        self._weights = np.empty((n, N_CHANNELS))
+        self._set_weights(slice(None))
         self.satisfaction = np.full(n, p["baseline_satisfaction"])
         self.expectation = np.zeros(n)  # set by `start` once experience is known
         self.active = np.ones(n, dtype=bool)
         self.churned_this_week = 0
         self.joined_this_week = 0
-        self._cells = self.shape[0] * self.shape[1]
-        self._pad = self._cells - n
+        self._logit0 = math.log(p["baseline_satisfaction"] / (1 - p["baseline_satisfaction"]))
+        rows, cols = self.shape
+        # Two layers (satisfaction, presence) on a grid padded by one cell for the torus wrap.
+        self._padded = np.zeros((2, rows + 2, cols + 2))
 
     def _ensure_a_channel(self, rows: np.ndarray) -> None:
         none = rows[~self.channels[rows].any(axis=1)]
         if none.size:
             self.channels[none, self.rng.integers(0, N_CHANNELS, none.size)] = True
 
+    def _set_weights(self, rows) -> None:
+        """Each customer weighs the channels it uses equally."""
+        used = self.channels[rows]
+        self._weights[rows] = used / used.sum(axis=1, keepdims=True)
+
     def experience(self, channel_quality: np.ndarray) -> np.ndarray:
         """Each customer's experience: the mean quality of the channels it uses."""
-        used = self.channels
-        return (used @ channel_quality) / used.sum(axis=1)
+        return self._weights @ channel_quality
 
     def start(self, channel_quality: np.ndarray) -> None:
         """Expectations start where experience is: a running firm, not a new one."""
         self.expectation = self.experience(channel_quality).copy()
 
     def _neighbour_mean(self, values: np.ndarray) -> np.ndarray:
-        """Mean of the 8 Moore neighbours' values among active customers (torus)."""
-        grid_v = np.zeros(self._cells)
-        grid_a = np.zeros(self._cells)
-        grid_v[: self.n] = np.where(self.active, values, 0.0)
-        grid_a[: self.n] = self.active
-        sum_v = (
-            uniform_filter(grid_v.reshape(self.shape), size=3, mode="wrap").ravel()[: self.n] * 9
-        )
-        sum_a = (
-            uniform_filter(grid_a.reshape(self.shape), size=3, mode="wrap").ravel()[: self.n] * 9
-        )
-        sum_v -= grid_v[: self.n]
-        sum_a -= grid_a[: self.n]
-        return np.divide(sum_v, sum_a, out=values.copy(), where=sum_a > 0.5)
+        """Mean of the 8 Moore neighbours' values among active customers (torus).
 
-    def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray) -> None:
+        Both layers are summed over 3x3 windows at once, separably (rows, then columns),
+        on a buffer padded with the opposite edges: a dozen array operations in all.
+        """
+        rows, cols = self.shape
+        pad = self._padded
+        inner = pad[:, 1:-1, 1:-1].reshape(2, -1)
+        inner[0, : self.n] = values
+        inner[0, : self.n] *= self.active
+        inner[1, : self.n] = self.active
+        pad[:, 0, 1:-1] = pad[:, rows, 1:-1]
+        pad[:, -1, 1:-1] = pad[:, 1, 1:-1]
+        pad[:, :, 0] = pad[:, :, cols]
+        pad[:, :, -1] = pad[:, :, 1]
+        band = pad[:, :-2] + pad[:, 1:-1] + pad[:, 2:]
+        window = (band[:, :, :-2] + band[:, :, 1:-1] + band[:, :, 2:]).reshape(2, -1)[:, : self.n]
+        window -= inner[:, : self.n]  # the cell itself is not its own neighbour
+        return np.divide(window[0], window[1], out=values.copy(), where=window[1] > 0.5)
+
+    def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray | None) -> None:
         """One week for every customer: experience, expectations, word of mouth, churn, arrivals."""
         p, rng = self.p, self.rng
         x = self.experience(channel_quality)
-        logit0 = math.log(p["baseline_satisfaction"] / (1 - p["baseline_satisfaction"]))
-        target = 1.0 / (
-            1.0 + np.exp(-(logit0 + p["disconfirmation_gain"] * (x - self.expectation)))
-        )
+        gap = x - self.expectation  # disconfirmation (Oliver 1980)
+        target = expit(self._logit0 + p["disconfirmation_gain"] * gap)
         s = self.satisfaction
         s += p["satisfaction_smoothing"] * (target - s)
         s += p["word_of_mouth"] * (self._neighbour_mean(s) - s)
-        s -= p["breach_hit"] * breach_hits
+        if breach_hits is not None:
+            s -= p["breach_hit"] * breach_hits
         np.clip(s, 0.0, 1.0, out=s)
-        self.expectation += p["expectation_drift"] + p["expectation_adapt"] * (x - self.expectation)
+        gap *= p["expectation_adapt"]
+        gap += p["expectation_drift"]
+        self.expectation += gap
 
-        hazard = p["churn_max"] / (1.0 + np.exp((s - p["churn_midpoint"]) / p["churn_steepness"]))
-        leaving = self.active & (rng.random(self.n) < hazard)
-        self.churned_this_week = int(leaving.sum())
+        hazard = expit((p["churn_midpoint"] - s) / p["churn_steepness"])
+        hazard *= p["churn_max"]
+        leaving = rng.random(self.n) < hazard
+        leaving &= self.active
+        self.churned_this_week = int(np.count_nonzero(leaving))
         self.active &= ~leaving
 
-        mood = float(s[self.active].mean()) if self.active.any() else 0.0
+        mood = self.mean_satisfaction()
         arrival = (p["bass_innovation"] + p["bass_imitation"] * mood) / 52.0
-        empty = np.flatnonzero(~self.active & ~leaving)
+        empty = np.flatnonzero(~(self.active | leaving))
         joining = empty[rng.random(empty.size) < arrival]
         self.joined_this_week = int(joining.size)
         if joining.size:
             self.active[joining] = True
             self.channels[joining] = rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
             self._ensure_a_channel(joining)
+            self._set_weights(joining)
             s[joining] = mood
             self.expectation[joining] = x[joining] + p["expectation_drift"]
 
@@ -116,7 +133,9 @@ class CustomerPopulation:
         return self.active & uses & (self.rng.random(self.n) < self.p["breach_reach"])
 
     def mean_satisfaction(self) -> float:
-        return float(self.satisfaction[self.active].mean()) if self.active.any() else 0.0
+        """Mean over active customers (0 when all have left)."""
+        count = np.count_nonzero(self.active)
+        return float(self.satisfaction @ self.active) / count if count else 0.0
 
 
 class CustomerAgentMixin:

@@ -507,8 +507,10 @@ class DigitalTransformationModel(mesa.Model):
         e, rng = self.estate, self.rng
         rows = e.live_rows()
         hit = rows[rng.random(rows.size) < e.hazard[rows]]
-        self.breach_hits = np.zeros(self.customers.n)
+        self.breach_hits: np.ndarray | None = None  # breaches that touched each customer
         for row in hit.tolist():
+            if self.breach_hits is None:
+                self.breach_hits = np.zeros(self.customers.n)
             self.breach_hits += self.customers.hit_by_breach(e.channels[row])
             if e.shadow[row]:
                 self.breaches_shadow += 1

@@ -73,7 +73,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("review", "review_work", 2.4, 0.0, 50.0, "board-weeks", "review work one request needs at full strictness (scaled by strictness)", "calibrated"),
     _p("review", "review_collab_saving", 0.5, 0.0, 1.0, "share", "share of review work saved at full collaboration (requirements agreed up front)", "seed 002"),
     # --- build ---------------------------------------------------------------------------
-    _p("build", "change_budget", 24.0, 0.0, 1000.0, "person-weeks per week", "technology change budget granted each week (priced in IT person-weeks)", "calibrated"),
+    _p("build", "change_budget", 26.0, 0.0, 1000.0, "person-weeks per week", "technology change budget granted each week (priced in IT person-weeks)", "calibrated"),
     _p("build", "budget_collab_bonus", 0.3, 0.0, 2.0, "share", "extra budget granted at full collaboration (jointly developed plans win support)", "seed 003"),
     _p("build", "it_core_capacity", 1.0, 0.0, 100.0, "person-weeks per week per agent", "capacity each IT agent has from the run budget, whatever the split", "design"),
     _p("build", "team_rate", 2.0, 0.1, 100.0, "person-weeks per week", "most effort one request can absorb per week, at IT or an agency", "design"),
@@ -104,7 +104,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("estate", "official_life_weeks", 120.0, 1.0, 5200.0, "weeks", "mean life of an official system before it is retired", "design"),
     _p("estate", "shadow_life_weeks", 78.0, 1.0, 5200.0, "weeks", "mean life of a shadow tool before it is abandoned", "design"),
     _p("estate", "shadow_setup_cost", 1.0, 0.0, 100.0, "person-weeks", "one-off cost of buying a shadow tool", "design"),
-    _p("estate", "shadow_weekly_cost", 0.1, 0.0, 10.0, "person-weeks per week", "subscription a shadow tool costs every week it lives", "design"),
+    _p("estate", "shadow_weekly_cost", 0.15, 0.0, 10.0, "person-weeks per week", "subscription a shadow tool costs every week it lives", "design"),
     _p("estate", "discovery_rate", 0.01, 0.0, 1.0, "per system per week", "chance IT finds a given shadow tool in a week, at full strictness", "calibrated"),
     _p("estate", "migrate_base", 0.3, 0.0, 1.0, "probability", "chance a found shadow tool is migrated rather than shut down, in silos", "seed 001"),
     _p("estate", "migrate_collab", 0.6, 0.0, 1.0, "probability", "extra chance of migration at full collaboration (the CIO as broker)", "seed 001"),

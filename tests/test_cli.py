@@ -116,7 +116,7 @@ def test_same_seed_gives_byte_identical_csv(tmp_path: Path, small_scenario: Path
 
 
 def test_single_run_prints_plain_values(small_scenario: Path, tmp_path: Path, capsys) -> None:
-    assert main(["run", str(small_scenario), "--weeks", "8", "--out", str(tmp_path / "o")]) == 0
+    assert main(["run", str(small_scenario), "--weeks", "8", "--replicates", "1", "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
     assert "one run" in printed
     assert "[" not in printed.split("outcome", 1)[1].split("(*", 1)[0]
