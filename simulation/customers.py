@@ -51,6 +51,7 @@ class CustomerPopulation:
         rows, cols = self.shape
         # Two layers (satisfaction, presence) on a grid padded by one cell for the torus wrap.
         self._padded = np.zeros((2, rows + 2, cols + 2))
+        self._flat = np.zeros((2, rows * cols))  # the unpadded layers, cells beyond n empty
 
     def _ensure_a_channel(self, rows: np.ndarray) -> None:
         none = rows[~self.channels[rows].any(axis=1)]
@@ -77,18 +78,17 @@ class CustomerPopulation:
         on a buffer padded with the opposite edges: a dozen array operations in all.
         """
         rows, cols = self.shape
-        pad = self._padded
-        inner = pad[:, 1:-1, 1:-1].reshape(2, -1)
-        inner[0, : self.n] = values
-        inner[0, : self.n] *= self.active
-        inner[1, : self.n] = self.active
+        pad, flat = self._padded, self._flat
+        np.multiply(values, self.active, out=flat[0, : self.n])
+        flat[1, : self.n] = self.active
+        pad[:, 1:-1, 1:-1] = flat.reshape(2, rows, cols)
         pad[:, 0, 1:-1] = pad[:, rows, 1:-1]
         pad[:, -1, 1:-1] = pad[:, 1, 1:-1]
         pad[:, :, 0] = pad[:, :, cols]
         pad[:, :, -1] = pad[:, :, 1]
         band = pad[:, :-2] + pad[:, 1:-1] + pad[:, 2:]
         window = (band[:, :, :-2] + band[:, :, 1:-1] + band[:, :, 2:]).reshape(2, -1)[:, : self.n]
-        window -= inner[:, : self.n]  # the cell itself is not its own neighbour
+        window -= flat[:, : self.n]  # the cell itself is not its own neighbour
         return np.divide(window[0], window[1], out=values.copy(), where=window[1] > 0.5)
 
     def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray | None) -> None:
@@ -135,7 +135,7 @@ class CustomerPopulation:
     def mean_satisfaction(self) -> float:
         """Mean over active customers (0 when all have left)."""
         count = np.count_nonzero(self.active)
-        return float(self.satisfaction @ self.active) / count if count else 0.0
+        return float(self.satisfaction.sum(where=self.active)) / count if count else 0.0
 
 
 class CustomerAgentMixin:
