@@ -16,9 +16,20 @@ CHANNELS = ("web", "mobile", "store", "social")
 class Estate:
     """Column store of systems; ``alive`` marks the rows in use."""
 
-    def __init__(self, capacity: int = 512) -> None:
+    def __init__(
+        self, capacity: int = 512, official_life: float = 120.0, shadow_life: float = 78.0
+    ) -> None:
+        """Lives are mean weeks before a system is retired (geometric)."""
+        self.official_rate = 1.0 / official_life
+        self.shadow_rate = 1.0 / shadow_life
         self.size = 0
         self._alloc(capacity)
+        # Running counts of live systems per channel, all and shadow, kept by every change
+        # below so that the weekly channel experience needs no scan of the estate.
+        self.live_per_channel = np.zeros(N_CHANNELS)
+        self.shadow_per_channel = np.zeros(N_CHANNELS)
+        self.live_count = 0
+        self.shadow_count = 0
 
     def _alloc(self, capacity: int) -> None:
         self.alive = np.zeros(capacity, dtype=bool)
@@ -27,9 +38,10 @@ class Estate:
         self.channels = np.zeros((capacity, N_CHANNELS), dtype=bool)
         self.hazard = np.zeros(capacity, dtype=float)
         self.weekly_cost = np.zeros(capacity, dtype=float)
+        self.retire_rate = np.zeros(capacity, dtype=float)
 
     def _columns(self) -> tuple[str, ...]:
-        return ("alive", "shadow", "owner", "channels", "hazard", "weekly_cost")
+        return ("alive", "shadow", "owner", "channels", "hazard", "weekly_cost", "retire_rate")
 
     def add(
         self,
@@ -49,8 +61,40 @@ class Estate:
         self.channels[i] = channels
         self.hazard[i] = hazard
         self.weekly_cost[i] = weekly_cost
+        self.retire_rate[i] = self.shadow_rate if shadow else self.official_rate
         self.size += 1
+        self.live_per_channel += channels
+        self.live_count += 1
+        if shadow:
+            self.shadow_per_channel += channels
+            self.shadow_count += 1
         return i
+
+    def add_many(
+        self,
+        shadow: np.ndarray,
+        owner: np.ndarray,
+        channels: np.ndarray,
+        hazard: np.ndarray,
+        weekly_cost: np.ndarray,
+    ) -> None:
+        """Append this week's launches at once (one array write per column)."""
+        k = shadow.size
+        while self.size + k > self.alive.size:
+            self._grow()
+        rows = slice(self.size, self.size + k)
+        self.alive[rows] = True
+        self.shadow[rows] = shadow
+        self.owner[rows] = owner
+        self.channels[rows] = channels
+        self.hazard[rows] = hazard
+        self.weekly_cost[rows] = weekly_cost
+        self.retire_rate[rows] = np.where(shadow, self.shadow_rate, self.official_rate)
+        self.size += k
+        self.live_per_channel += channels.sum(axis=0)
+        self.shadow_per_channel += channels[shadow].sum(axis=0)
+        self.live_count += k
+        self.shadow_count += int(np.count_nonzero(shadow))
 
     def _grow(self) -> None:
         """Compact dead rows away; double the capacity only when most rows are live."""
@@ -68,22 +112,30 @@ class Estate:
 
     def counts(self) -> tuple[int, int]:
         """(live systems, live shadow systems)."""
-        alive = self.alive[: self.size]
-        return int(alive.sum()), int((alive & self.shadow[: self.size]).sum())
+        return self.live_count, self.shadow_count
 
     def shadow_by_channel(self) -> np.ndarray:
         """Share of each channel's live systems that are shadow (not integrated)."""
-        alive = self.alive[: self.size]
-        ch = self.channels[: self.size]
-        total = (ch & alive[:, None]).sum(axis=0)
-        shadow = (ch & (alive & self.shadow[: self.size])[:, None]).sum(axis=0)
-        return np.divide(shadow, total, out=np.zeros(N_CHANNELS), where=total > 0)
+        total = self.live_per_channel
+        return np.divide(self.shadow_per_channel, total, out=np.zeros(N_CHANNELS), where=total > 0)
 
     def retire(self, rows: np.ndarray) -> None:
+        """Live rows leave the estate."""
+        if rows.size == 0:
+            return
+        channels = self.channels[rows]
+        shadow = self.shadow[rows]
+        self.live_per_channel -= channels.sum(axis=0)
+        self.shadow_per_channel -= channels[shadow].sum(axis=0)
+        self.live_count -= int(rows.size)
+        self.shadow_count -= int(np.count_nonzero(shadow))
         self.alive[rows] = False
 
     def make_official(self, rows: np.ndarray, hazard: float) -> None:
         """A migrated shadow tool joins the official estate with official controls."""
+        self.shadow_per_channel -= self.channels[rows].sum(axis=0)
+        self.shadow_count -= int(rows.size)
         self.shadow[rows] = False
         self.hazard[rows] = hazard
         self.weekly_cost[rows] = 0.0
+        self.retire_rate[rows] = self.official_rate

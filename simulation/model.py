@@ -12,6 +12,7 @@ import bisect
 import math
 import statistics
 from collections import deque
+from types import MethodType
 
 import mesa
 import numpy as np
@@ -70,13 +71,17 @@ class DigitalTransformationModel(mesa.Model):
         self._launch_week: list[int] = []
         self._launch_ttm: list[float] = []
         self._launch_shadow: list[bool] = []
+        self._ttm_week = -(10**9)
+        self._ttm: dict[str, float] = {}
         self._spend_shadow: deque[float] = deque(maxlen=SPEND_WINDOW)
         self._spend_total: deque[float] = deque(maxlen=SPEND_WINDOW)
 
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
-        self.estate = Estate(capacity=max(512, 2 * p["initial_systems"]))
+        self.estate = Estate(
+            max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
+        )
         self._seed_estate()
         self.freshness = np.full(N_CHANNELS, self._steady_freshness())
         self.customers = CustomerPopulation(p["n_customers"], p, self.rng)
@@ -86,7 +91,11 @@ class DigitalTransformationModel(mesa.Model):
         for _ in range(p["warmup_weeks"]):
             self.cycle()
         self._reset_totals()
-        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        # Reporters are bound to the model (Mesa's "method" reporters): they return plain
+        # numbers, so Mesa's defensive deepcopy of function reporters' values is not needed.
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: MethodType(f, self) for name, f in REPORTERS.items()}
+        )
 
     # --- set-up --------------------------------------------------------------------------
     def _new_counters(self) -> None:
@@ -410,29 +419,31 @@ class DigitalTransformationModel(mesa.Model):
             self.held = [r for r in ready if r.migration_of < 0]
             return
         self.held = []
+        launching = [r for r in ready if r.migration_of < 0]  # migrations went official already
+        if not launching:
+            return
         official_hazard = self.official_hazard(self.corner_cutting)
-        for request in ready:
-            if request.migration_of >= 0:
-                continue  # migration work is done; the system was already made official
-            if request.shadow:
-                self.estate.add(
-                    True,
-                    request.owner,
-                    request.channels,
-                    self.shadow_hazard(),
-                    p["shadow_weekly_cost"],
-                )
-            else:
-                self.estate.add(False, request.owner, request.channels, official_hazard, 0.0)
+        shadow_hazard = self.shadow_hazard()
+        for request in launching:
+            if not request.shadow:
                 self.in_it -= 1
                 if request.owner >= 0:
                     self.marketing[request.owner].learn_from_launch(request, self.week_abs)
             request.status = LAUNCHED
             request.launched = self.week_abs
-            self.freshness[request.channels] += request.value
             self._launch_week.append(self.week)
             self._launch_ttm.append(self.week_abs - request.raised)
             self._launch_shadow.append(request.shadow)
+        shadow = np.array([r.shadow for r in launching])
+        channels = np.array([r.channels for r in launching])
+        self.estate.add_many(
+            shadow,
+            np.array([r.owner for r in launching]),
+            channels,
+            np.where(shadow, shadow_hazard, official_hazard),
+            np.where(shadow, p["shadow_weekly_cost"], 0.0),
+        )
+        self.freshness += np.array([r.value for r in launching]) @ channels
 
     def official_hazard(self, corner_cutting: float) -> float:
         """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
@@ -449,12 +460,11 @@ class DigitalTransformationModel(mesa.Model):
         return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
 
     def _retire_systems(self) -> None:
-        p, e = self.p, self.estate
+        e = self.estate
         rows = e.live_rows()
         if rows.size == 0:
             return
-        life = np.where(e.shadow[rows], p["shadow_life_weeks"], p["official_life_weeks"])
-        e.retire(rows[self.rng.random(rows.size) < 1.0 / life])
+        e.retire(rows[self.rng.random(rows.size) < e.retire_rate[rows]])
 
     # 7 ---------------------------------------------------------------------------------
     def discover(self) -> None:
@@ -574,26 +584,28 @@ class DigitalTransformationModel(mesa.Model):
         self.set_budget()
         allowance = self.marketing_allowance()
         cap = allowance * p["budget_horizon"]
-        for agent in self.marketing:
-            agent.budget = min(agent.budget + allowance, max(cap, agent.budget))
         rows = e.live_rows()
         rows = rows[e.shadow[rows]]
-        if rows.size == 0:
-            return
-        owners = e.owner[rows]
-        bills = np.bincount(owners, weights=e.weekly_cost[rows], minlength=p["n_marketing"])
-        for index in np.flatnonzero(bills > 0).tolist():
-            agent = self.marketing[index]
-            bill = float(bills[index])
-            if bill > agent.budget:  # the owner cannot pay: tools lapse until it can
-                mine = rows[owners == index]
-                for row in mine.tolist():
-                    e.retire(np.array([row]))
-                    bill -= float(e.weekly_cost[row])
-                    if bill <= agent.budget:
-                        break
-            agent.budget -= bill
-            self.spend_shadow += bill
+        n = p["n_marketing"]
+        bills = np.bincount(e.owner[rows], weights=e.weekly_cost[rows], minlength=n).tolist()
+        spent = 0.0
+        for index, (agent, bill) in enumerate(zip(self.marketing, bills, strict=True)):
+            budget = min(agent.budget + allowance, max(cap, agent.budget))
+            if bill > budget:
+                bill = self._lapse(index, rows, bill, budget)
+            agent.budget = budget - bill
+            spent += bill
+        self.spend_shadow += spent
+
+    def _lapse(self, owner: int, shadow_rows: np.ndarray, bill: float, budget: float) -> float:
+        """The owner cannot pay: its tools lapse, one by one, until it can. Returns the bill."""
+        e = self.estate
+        for row in shadow_rows[e.owner[shadow_rows] == owner].tolist():
+            e.retire(np.array([row]))
+            bill -= float(e.weekly_cost[row])
+            if bill <= budget:
+                break
+        return max(bill, 0.0)
 
     def _account(self) -> None:
         """Fold this week's events into the run's totals and rolling windows."""
@@ -614,14 +626,20 @@ class DigitalTransformationModel(mesa.Model):
         self._spend_total.append(self.spend_shadow + self.it_spend + self.spend_agency)
 
     # --- measures the reporters use ------------------------------------------------------
-    def launched_ttm(self, origin: str = "all", window: int = TTM_WINDOW) -> float:
+    def launched_ttm(self, origin: str = "all") -> float:
         """Median weeks from request to launch over launches of the trailing window."""
-        start = bisect.bisect_left(self._launch_week, self.week - window + 1)
-        ttm = self._launch_ttm[start:]
-        if origin != "all":
-            want = origin == "shadow"
-            ttm = [t for t, s in zip(ttm, self._launch_shadow[start:], strict=True) if s == want]
-        return float(statistics.median(ttm)) if ttm else math.nan
+        if self._ttm_week != self.week:  # computed once a week for the three reporters
+            start = bisect.bisect_left(self._launch_week, self.week - TTM_WINDOW + 1)
+            ttm = self._launch_ttm[start:]
+            shadow = self._launch_shadow[start:]
+            official = [t for t, s in zip(ttm, shadow, strict=True) if not s]
+            shadowed = [t for t, s in zip(ttm, shadow, strict=True) if s]
+            self._ttm = {
+                name: float(statistics.median(values)) if values else math.nan
+                for name, values in (("all", ttm), ("official", official), ("shadow", shadowed))
+            }
+            self._ttm_week = self.week
+        return self._ttm[origin]
 
     def request_counts(self) -> dict[str, int]:
         """Where every raised request is now (for the conservation invariant)."""

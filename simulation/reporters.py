@@ -65,12 +65,13 @@ def breaches_total(m: Model) -> int:
 
 
 def satisfaction(m: Model) -> float:
-    return m.customers.mean_satisfaction()
+    """Mean satisfaction of active customers (kept by the weekly customer update)."""
+    return m.customers.mean
 
 
 def churn(m: Model) -> float:
     """Share of active customers who left this week."""
-    active = int(m.customers.active.sum()) + m.customers.churned_this_week
+    active = int(np.count_nonzero(m.customers.active)) + m.customers.churned_this_week
     return m.customers.churned_this_week / active if active else 0.0
 
 
@@ -80,7 +81,7 @@ def it_backlog(m: Model) -> int:
 
 
 def marketing_trust(m: Model) -> float:
-    return float(np.mean([a.trust for a in m.marketing]))
+    return sum(a.trust for a in m.marketing) / len(m.marketing)
 
 
 def rework_rate(m: Model) -> float:
