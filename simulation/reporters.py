@@ -234,6 +234,6 @@ HEADLINE: tuple[str, ...] = ("ttm_all", "shadow_share", "breaches_per_year", "sa
 SERIES_PANELS: tuple[tuple[str, str, str], ...] = (
     ("time_to_market", "Time to market (launched, 26-week median)", "weeks"),
     ("shadow_share", "Shadow IT (share of live systems)", "share"),
-    ("breaches", "Security breaches", "per week"),
+    ("breaches_total", "Security breaches, cumulative", "breaches since week 1"),
     ("satisfaction", "Customer satisfaction", "0..1"),
 )

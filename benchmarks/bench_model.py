@@ -1,0 +1,767 @@
+"""Benchmark of dtsim: the vectorised customer update, a per-agent loop, whole runs, memory.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_model.py            # all figures (about 20 s)
+    .venv/bin/python benchmarks/bench_model.py --quick    # fewer repeats (smoke test)
+    .venv/bin/python benchmarks/bench_model.py --profile  # figures, then where time goes
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_model.py  # single-threaded BLAS
+
+It prints figures, never fails: each target of the issue is printed with PASS or MISS and
+the exit status is 0 whatever the timings. Timings are the best (and median) of several
+repeats with `time.perf_counter`, after a warm-up, so that one-off costs (imports, first
+calls into scipy, caches) are left out.
+
+Sections:
+
+1. the vectorised weekly customer update (`CustomerPopulation.update`) at 1k / 10k / 100k
+   customers, in customer-steps per second, and whether its cost is linear in customers;
+2. the same update written as a per-agent Python loop, and the speed ratio;
+3. a default run (156 weeks after 26 warm-up weeks) after import, its construction alone,
+   and runs with 10k and 100k customers;
+4. peak memory: tracemalloc for one default run, ru_maxrss of this process, and the peak
+   RSS of a fresh process before and after one default run;
+5. with ``--profile``, the wall time of each step of the weekly cycle in default runs, then
+   the top functions of a cProfile of 5 default runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import inspect
+import io
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+import mesa  # noqa: E402
+import scipy  # noqa: E402
+
+from simulation.customers import CHANNEL_USE, CustomerPopulation  # noqa: E402
+from simulation.estate import N_CHANNELS  # noqa: E402
+from simulation.model import DigitalTransformationModel  # noqa: E402
+from simulation.params import defaults  # noqa: E402
+
+# --- targets of the issue ------------------------------------------------------------------
+TARGET_STEPS_PER_S = 20e6  # customer-steps per second of the vectorised update at 10k
+TARGET_RUN_MS = 50.0  # one default run (construct + run), after import
+# "Cost linear in customers": the per-customer cost at 100k may not exceed the one at 1k by
+# more than this factor (1.5 is a log-log slope of 1.09 over two decades; fixed per-call
+# overheads make small populations dearer per customer, caches make big ones dearer).
+LINEAR_TOLERANCE = 1.5
+# The per-agent loop and the vectorised update agree to rounding (sums in another order).
+MATCH_TOLERANCE = 1e-9
+
+SIZES = (1_000, 10_000, 100_000)
+LOOP_SIZES = (1_000, 10_000)
+
+
+def fmt_n(n: int) -> str:
+    return f"{n:,}"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def revision() -> str:
+    """The commit benchmarked, and whether simulation/ has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "simulation"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (subprocess.SubprocessError, OSError):
+        return "unknown (not a git checkout)"
+    return head + (" + uncommitted changes in simulation/" if dirty else "")
+
+
+def blas_info() -> str:
+    """numpy's BLAS and the thread settings it was given (threads matter at 100k customers)."""
+    try:
+        name = np.__config__.CONFIG["Build Dependencies"]["blas"]["name"]
+    except (AttributeError, KeyError, TypeError):
+        name = "unknown BLAS"
+    env = ", ".join(
+        f"{var}={os.environ[var]}"
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+        if var in os.environ
+    )
+    return f"{name} ({env or 'threads not limited'}), {os.cpu_count()} CPUs"
+
+
+def start_channel_quality() -> np.ndarray:
+    """A realistic, fixed channel-quality vector: the default model's after its warm-up."""
+    return DigitalTransformationModel(rng=12345).channel_quality().copy()
+
+
+def new_population(n: int, seed: int, cq: np.ndarray) -> CustomerPopulation:
+    p = defaults()
+    pop = CustomerPopulation(n, p, np.random.default_rng(seed))
+    pop.start(cq)
+    return pop
+
+
+# === 1. the vectorised customer update ======================================================
+
+
+def bench_vectorised(n: int, steps: int, repeats: int, cq: np.ndarray) -> tuple[float, float]:
+    """Best and median seconds per `update` call over ``repeats`` fresh populations.
+
+    Each repeat starts from a new population (built and started outside the timing) and
+    times ``steps`` consecutive weekly updates, so the state stays that of a run's length.
+    """
+    hits = np.zeros(n)
+    warm = new_population(n, 0, cq)
+    for _ in range(3):
+        warm.update(cq, hits)
+    per_call = []
+    for r in range(repeats):
+        pop = new_population(n, 1 + r, cq)
+        update = pop.update
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            update(cq, hits)
+        per_call.append((time.perf_counter() - t0) / steps)
+    return min(per_call), statistics.median(per_call)
+
+
+# === 2. the same update as a per-agent Python loop ==========================================
+
+
+class LoopCustomer:
+    """One customer as a Python object, updated by Python calls (a classic ABM agent).
+
+    The arithmetic is that of `CustomerPopulation.update`, in the same order and with the
+    same random draws in the same order (checked by `check_loop_matches`). As in
+    `CustomerPopulation.update`, every cell is updated, empty (churned) ones included.
+    Word of mouth is simultaneous there (every customer hears its neighbours' *smoothed*
+    satisfaction of this week), so the agent has two calls a week, Mesa's
+    SimultaneousActivation pattern: `smooth` (experience, disconfirmation target,
+    smoothing) then `advance` (word of mouth, breach hit, clip, expectation, churn draw).
+    Simplifications, all in the loop's favour: the 8 torus neighbours are looked up once at
+    construction (as Mesa grids cache neighbourhoods), the parameters are bound to local
+    floats, and when timed the draws come from the stdlib `random` (faster per call than a
+    numpy Generator's scalar draws).
+    """
+
+    __slots__ = (
+        "active",
+        "channels",
+        "expectation",
+        "leaving",
+        "neighbours",
+        "satisfaction",
+        "smoothed",
+        "x",
+    )
+
+    def __init__(self, channels: tuple[int, ...], satisfaction: float, expectation: float):
+        self.active = True
+        self.leaving = False
+        self.channels = channels
+        self.satisfaction = satisfaction
+        self.expectation = expectation
+        self.smoothed = satisfaction
+        self.x = 0.0
+        self.neighbours: list[LoopCustomer] = []
+
+    def smooth(self, cq: list[float], logit0: float, gain: float, smoothing: float) -> None:
+        x = 0.0
+        for k in self.channels:
+            x += cq[k]
+        x /= len(self.channels)
+        self.x = x
+        target = 1.0 / (1.0 + math.exp(-(logit0 + gain * (x - self.expectation))))
+        s = self.satisfaction
+        self.smoothed = s + smoothing * (target - s)
+
+    def advance(self, hit: float, c: tuple[float, ...], uniform: Callable[[], float]) -> bool:
+        """The rest of the week; True if the customer leaves (applied after every call)."""
+        wom, breach_hit, drift, adapt, churn_max, midpoint, steepness = c
+        s = self.smoothed
+        total = 0.0
+        count = 0
+        for nb in self.neighbours:
+            if nb.active:
+                total += nb.smoothed
+                count += 1
+        mean = total / count if count else s
+        s += wom * (mean - s)
+        s -= breach_hit * hit
+        s = 0.0 if s < 0.0 else 1.0 if s > 1.0 else s
+        self.satisfaction = s
+        self.expectation += drift + adapt * (self.x - self.expectation)
+        hazard = churn_max / (1.0 + math.exp((s - midpoint) / steepness))
+        leaving = uniform() < hazard and self.active
+        self.leaving = leaving
+        return leaving
+
+
+class LoopPopulation:
+    """The population as a list of `LoopCustomer`s on the same torus grid."""
+
+    def __init__(self, pop: CustomerPopulation) -> None:
+        self.p = p = pop.p
+        self.n = n = pop.n
+        rows, width = pop.shape
+        self.customers = [
+            LoopCustomer(tuple(np.flatnonzero(pop.channels[i]).tolist()), s, e)
+            for i, (s, e) in enumerate(
+                zip(pop.satisfaction.tolist(), pop.expectation.tolist(), strict=True)
+            )
+        ]
+        for i, (cust, active) in enumerate(zip(self.customers, pop.active.tolist(), strict=True)):
+            cust.active = active
+            r, col = divmod(i, width)
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    if dr == 0 and dc == 0:
+                        continue
+                    j = ((r + dr) % rows) * width + (col + dc) % width
+                    if j < n:  # cells past n are empty padding (as in `_neighbour_mean`)
+                        cust.neighbours.append(self.customers[j])
+        self.logit0 = math.log(p["baseline_satisfaction"] / (1 - p["baseline_satisfaction"]))
+        self.advance_consts = (
+            p["word_of_mouth"],
+            p["breach_hit"],
+            p["expectation_drift"],
+            p["expectation_adapt"],
+            p["churn_max"],
+            p["churn_midpoint"],
+            p["churn_steepness"],
+        )
+        self.churned_this_week = 0
+        self.joined_this_week = 0
+
+    def update(
+        self,
+        channel_quality: np.ndarray,
+        breach_hits: np.ndarray,
+        uniform: Callable[[], float],
+        pick_channels: Callable[[int], list[int]],
+    ) -> None:
+        """One week, one `smooth` and one `advance` call per customer, then arrivals."""
+        p = self.p
+        customers = self.customers
+        cq = channel_quality.tolist()
+        logit0, gain, smoothing = (
+            self.logit0,
+            p["disconfirmation_gain"],
+            p["satisfaction_smoothing"],
+        )
+        for cust in customers:
+            cust.smooth(cq, logit0, gain, smoothing)
+        consts = self.advance_consts
+        leavers = [
+            cust
+            for cust, hit in zip(customers, breach_hits.tolist(), strict=True)
+            if cust.advance(hit, consts, uniform)
+        ]
+        for cust in leavers:
+            cust.active = False
+        self.churned_this_week = len(leavers)
+
+        total = 0.0
+        count = 0
+        for cust in customers:
+            if cust.active:
+                total += cust.satisfaction
+                count += 1
+        mood = total / count if count else 0.0
+        arrival = (p["bass_innovation"] + p["bass_imitation"] * mood) / 52.0
+        joining = [
+            cust
+            for cust in customers
+            if not cust.active and not cust.leaving and uniform() < arrival
+        ]
+        drift = p["expectation_drift"]
+        use = CHANNEL_USE.tolist()
+        no_channel = []
+        for cust in joining:
+            cust.active = True
+            draws = [uniform() for _ in range(N_CHANNELS)]  # all four, as the array draw does
+            cust.channels = tuple(k for k in range(N_CHANNELS) if draws[k] < use[k])
+            if not cust.channels:
+                no_channel.append(cust)
+        for cust, k in zip(no_channel, pick_channels(len(no_channel)), strict=True):
+            cust.channels = (int(k),)
+        for cust in joining:
+            cust.satisfaction = mood
+            cust.expectation = cust.x + drift
+        for cust in leavers:
+            cust.leaving = False
+        self.joined_this_week = len(joining)
+
+    # arrays back, for the comparison with the vectorised update
+    def arrays(self) -> dict[str, np.ndarray]:
+        channels = np.zeros((self.n, N_CHANNELS), dtype=bool)
+        for i, cust in enumerate(self.customers):
+            channels[i, list(cust.channels)] = True
+        return {
+            "satisfaction": np.array([c.satisfaction for c in self.customers]),
+            "expectation": np.array([c.expectation for c in self.customers]),
+            "active": np.array([c.active for c in self.customers]),
+            "channels": channels,
+        }
+
+
+def check_loop_matches(n: int, steps: int, cq: np.ndarray) -> tuple[float, bool]:
+    """Run both versions on the same seed and draws; return (max |difference|, same counts).
+
+    The loop draws its uniforms one by one from the population's own numpy Generator, which
+    yields the same stream as the vectorised draws; breach hits are random here so that
+    that path is checked too.
+    """
+    vec = new_population(n, 7, cq)
+    twin = new_population(n, 7, cq)
+    loop = LoopPopulation(twin)
+    hits_rng = np.random.default_rng(99)
+    max_diff = 0.0
+    same = True
+    for _ in range(steps):
+        hits = (hits_rng.random(n) < 0.05).astype(float)
+        vec.update(cq, hits)
+        loop.update(
+            cq,
+            hits,
+            twin.rng.random,
+            lambda k: twin.rng.integers(0, N_CHANNELS, k).tolist() if k else [],
+        )
+        same &= (vec.churned_this_week, vec.joined_this_week) == (
+            loop.churned_this_week,
+            loop.joined_this_week,
+        )
+    got = loop.arrays()
+    for name in ("satisfaction", "expectation"):
+        max_diff = max(max_diff, float(np.max(np.abs(got[name] - getattr(vec, name)))))
+    same &= bool(np.array_equal(got["active"], vec.active))
+    same &= bool(np.array_equal(got["channels"], vec.channels))
+    return max_diff, same
+
+
+def bench_loop(n: int, steps: int, repeats: int, cq: np.ndarray) -> float:
+    """Best seconds per weekly update of the per-agent loop."""
+    hits = np.zeros(n)
+    best = math.inf
+    for r in range(repeats):
+        loop = LoopPopulation(new_population(n, 1 + r, cq))
+        draw = random.Random(1 + r)
+        uniform = draw.random
+
+        def pick(k: int, draw: random.Random = draw) -> list[int]:
+            return [draw.randrange(N_CHANNELS) for _ in range(k)]
+
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loop.update(cq, hits, uniform, pick)
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+# === 3. whole runs ==========================================================================
+
+
+def bench_runs(repeats: int, **params) -> dict[str, float]:
+    """Construct + run, construction alone, in seconds: best and median over seeds 0..r-1.
+
+    Construction includes the warm-up weeks (the model simulates them in ``__init__``).
+    """
+    total, build = [], []
+    for seed in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        model = DigitalTransformationModel(rng=seed, **params)
+        t1 = time.perf_counter()
+        model.run()
+        t2 = time.perf_counter()
+        build.append(t1 - t0)
+        total.append(t2 - t0)
+    return {
+        "best": min(total),
+        "median": statistics.median(total),
+        "build_best": min(build),
+        "build_median": statistics.median(build),
+        "run_best": min(t - b for t, b in zip(total, build, strict=True)),
+    }
+
+
+BLAS_CHILD = """
+import sys, time
+from simulation.model import DigitalTransformationModel
+best = float("inf")
+for seed in range(2):
+    t0 = time.perf_counter()
+    DigitalTransformationModel(rng=seed, n_customers=int(sys.argv[1])).run()
+    best = min(best, time.perf_counter() - t0)
+print(best * 1e3)
+"""
+
+
+def single_thread_blas_run(n: int) -> float | None:
+    """Best ms of a construct + run with n customers in a new process with BLAS on one thread.
+
+    OpenBLAS reads its thread count when numpy loads, hence the new process.
+    """
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", BLAS_CHILD, str(n)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=300,
+            check=True,
+        ).stdout
+        return float(out.split()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError, OSError):
+        return None
+
+
+def default_run() -> None:
+    DigitalTransformationModel(rng=0).run()
+
+
+# === 4. memory ==============================================================================
+
+CHILD = """
+import sys, time
+
+def peak_mb():
+    # VmHWM is the peak RSS of this process's own memory map. ru_maxrss cannot be used in a
+    # child: Linux carries it over fork + exec, so it would report the parent's peak.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM")
+
+t0 = time.perf_counter()
+from simulation.model import DigitalTransformationModel
+t1 = time.perf_counter()
+after_import = peak_mb()
+DigitalTransformationModel(rng=0).run()
+print(after_import, peak_mb(), (t1 - t0) * 1e3)
+"""
+
+
+def fresh_process_memory() -> tuple[float, float, float] | None:
+    """(peak MB after import, peak MB after one default run, import ms) in a new process.
+
+    Linux only (reads /proc); None elsewhere or if the child fails.
+    """
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            check=True,
+        ).stdout.split()
+        imported, run, import_ms = (float(v) for v in out)
+    except (subprocess.SubprocessError, ValueError, OSError):
+        return None
+    return imported, run, import_ms
+
+
+def maxrss_mb() -> float:
+    scale = 1024 if sys.platform == "darwin" else 1
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
+
+
+# === 5. profile =============================================================================
+
+
+# Calls inside a step of the cycle, timed too: (class, method, step it is called from).
+INSIDE = (
+    (CustomerPopulation, "update", "update_customers"),
+    (DigitalTransformationModel, "channel_quality", "update_customers"),
+    (CustomerPopulation, "hit_by_breach", "breaches"),
+)
+
+
+def phase_breakdown(runs: int = 5) -> None:
+    """Wall time per step of the weekly cycle over default runs, without a profiler.
+
+    Each method `cycle` calls (read from its source, so new steps are picked up), and
+    Mesa's `DataCollector.collect`, is wrapped in `perf_counter` calls for the duration
+    (about 0.3 us per call, under 1 ms a run); the classes are restored afterwards.
+    """
+    cls = DigitalTransformationModel
+    names = list(dict.fromkeys(re.findall(r"self\.(\w+)\(\)", inspect.getsource(cls.cycle))))
+    spent: dict[str, float] = dict.fromkeys(["cycle", *names, "collect"], 0.0)
+    patched: list[tuple[type, str, object]] = []
+
+    def wrap(owner: type, name: str, key: str) -> None:
+        original = owner.__dict__.get(name, getattr(owner, name))
+        if not inspect.isfunction(original):
+            return
+
+        def timed_call(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - t0
+
+        patched.append((owner, name, owner.__dict__.get(name)))
+        setattr(owner, name, timed_call)
+
+    wrap(cls, "cycle", "cycle")
+    for name in names:
+        wrap(cls, name, name)
+    wrap(mesa.DataCollector, "collect", "collect")
+    for owner, name, _ in INSIDE:
+        spent[name] = 0.0
+        wrap(owner, name, name)
+    construct = total = warm_cycles = 0.0
+    try:
+        default_run()  # warm
+        spent.update(dict.fromkeys(spent, 0.0))
+        for seed in range(runs):
+            before = spent["cycle"]
+            t0 = time.perf_counter()
+            model = cls(rng=seed)
+            t1 = time.perf_counter()
+            warm_cycles += spent["cycle"] - before
+            model.run()
+            total += time.perf_counter() - t0
+            construct += t1 - t0
+    finally:
+        for owner, name, original in reversed(patched):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+    def row(label: str, seconds: float) -> None:
+        print(f"  {label:<52} {seconds / runs * 1e3:7.2f} ms  {seconds / total:6.1%}")
+
+    print(
+        f"\n[5] where a default run's time goes: wall time per part, mean of {runs} runs "
+        f"(total {total / runs * 1e3:.1f} ms a run = 100%)"
+    )
+    row("weekly cycle, all weeks (warm-up included)", spent["cycle"])
+    for name in sorted(names, key=lambda n: -spent[n]):
+        row(f"  {name}", spent[name])
+        for _, inner, within in INSIDE:
+            if within == name:
+                row(f"    of which {inner}", spent[inner])
+    row("DataCollector.collect (reporters, each recorded week)", spent["collect"])
+    row("construction besides warm-up weeks (agents, estate...)", construct - warm_cycles)
+    rest = total - spent["cycle"] - spent["collect"] - (construct - warm_cycles)
+    row("the rest (Mesa's step machinery, run loop)", rest)
+
+
+def profile(runs: int = 5, top: int = 25) -> None:
+    phase_breakdown(runs)
+    default_run()  # warm
+    prof = cProfile.Profile()
+    prof.enable()
+    for seed in range(runs):
+        DigitalTransformationModel(rng=seed).run()
+    prof.disable()
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats(order).print_stats(top)
+        print(f"\n[5] cProfile of {runs} default runs (construct + run), top {top} by {order}")
+        print(out.getvalue().split("\n", 1)[1].strip("\n"))  # drop pstats' blank first line
+
+
+# === main ===================================================================================
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and steps")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    rss_at_start = maxrss_mb()
+
+    print("dtsim benchmark" + (" (--quick: fewer repeats, rougher figures)" if quick else ""))
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__},"
+        f" mesa {mesa.__version__}, {platform.machine()}, {platform.system()}"
+    )
+    print(f"revision: {revision()}; BLAS: {blas_info()}")
+    cq = start_channel_quality()
+    print(f"channel quality (fixed, default model after warm-up): {np.round(cq, 3).tolist()}")
+
+    # --- 1 ----------------------------------------------------------------------------------
+    repeats = 2 if quick else 7
+    steps = (
+        {1_000: 52, 10_000: 52, 100_000: 10} if quick else {1_000: 520, 10_000: 156, 100_000: 52}
+    )
+    print(
+        f"\n[1] vectorised customer update (CustomerPopulation.update), zero breach hits, "
+        f"best of {repeats} fresh populations"
+    )
+    per_cs: dict[int, float] = {}
+    vec_rate: dict[int, float] = {}
+    for n in SIZES:
+        best, median = bench_vectorised(n, steps[n], repeats, cq)
+        per_cs[n] = best / n
+        vec_rate[n] = n / best
+        print(
+            f"  vectorised n={fmt_n(n):>7}: {vec_rate[n] / 1e6:7.2f} M customer-steps/s  "
+            f"{per_cs[n] * 1e9:6.1f} ns/customer-step  "
+            f"{best * 1e6:8.1f} us/update (median {median * 1e6:.1f}, {steps[n]} steps)"
+        )
+    ratio = per_cs[100_000] / per_cs[1_000]
+    slope = 1 + math.log(ratio) / math.log(100)
+    print(
+        f"  linearity: per-customer cost 100k/1k = {ratio:.2f} "
+        f"(10k/1k = {per_cs[10_000] / per_cs[1_000]:.2f}; log-log slope 1k->100k = {slope:.2f})"
+    )
+
+    # --- 2 ----------------------------------------------------------------------------------
+    check_weeks = 26 if quick else 52
+    max_diff, same = check_loop_matches(1_000, check_weeks, cq)
+    matches = same and max_diff <= MATCH_TOLERANCE
+    print(
+        "\n[2] per-agent Python loop (two calls per customer per week, then arrivals), "
+        "stdlib random draws"
+    )
+    print(
+        f"  loop vs vectorised, same state and draws (1,000 customers, {check_weeks} weeks, "
+        f"random breaches): max |diff| satisfaction/expectation = {max_diff:.1e}, "
+        f"churn/arrivals/channels identical = {'yes' if same else 'no'} -> "
+        + ("MATCH" if matches else "MISMATCH")
+    )
+    if not matches:
+        print(
+            "  WARNING: CustomerPopulation.update no longer does what the per-agent reference"
+            " does (the 8-neighbour word of mouth, churn or arrivals changed): check it"
+        )
+    loop_steps = {1_000: 3, 10_000: 1} if quick else {1_000: 26, 10_000: 5}
+    loop_repeats = 1 if quick else 3
+    for n in LOOP_SIZES:
+        best = bench_loop(n, loop_steps[n], loop_repeats, cq)
+        rate = n / best
+        print(
+            f"  loop       n={fmt_n(n):>7}: {rate / 1e6:7.3f} M customer-steps/s  "
+            f"{best / n * 1e9:6.0f} ns/customer-step  {best * 1e3:8.2f} ms/update "
+            f"(best of {loop_repeats} x {loop_steps[n]} steps)"
+        )
+        print(f"  speed ratio vectorised / loop at n={fmt_n(n)}: {vec_rate[n] / rate:.0f}x")
+
+    # --- 3 ----------------------------------------------------------------------------------
+    default_run()  # warm-up
+    run_repeats = 3 if quick else 7
+    d = bench_runs(run_repeats)
+    p = defaults()
+    print(
+        f"\n[3] whole runs after import ({p['weeks']} weeks + {p['warmup_weeks']} warm-up, "
+        f"seeds 0..{run_repeats - 1}; construction includes the warm-up weeks)"
+    )
+    print(
+        f"  default run (construct + run, {fmt_n(p['n_customers'])} customers): "
+        f"best {d['best'] * 1e3:.1f} ms, median {d['median'] * 1e3:.1f} ms"
+    )
+    print(
+        f"  default construction alone: best {d['build_best'] * 1e3:.1f} ms, "
+        f"median {d['build_median'] * 1e3:.1f} ms; run() alone best {d['run_best'] * 1e3:.1f} ms"
+    )
+    big_repeats = {10_000: 2 if quick else 3, 100_000: 1 if quick else 2}
+    for n, r in big_repeats.items():
+        b = bench_runs(r, n_customers=n)
+        print(
+            f"  run with {fmt_n(n):>7} customers: best {b['best'] * 1e3:.0f} ms "
+            f"(construction {b['build_best'] * 1e3:.0f} ms, run() {b['run_best'] * 1e3:.0f} ms; "
+            f"best of {r})"
+        )
+    threads_env = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    if not quick and not any(var in os.environ for var in threads_env):
+        ms = single_thread_blas_run(100_000)
+        shown = "unavailable (subprocess failed)" if ms is None else f"best {ms:.0f} ms"
+        print(
+            f"  run with 100,000 customers, single-threaded BLAS (fresh process, "
+            f"OPENBLAS_NUM_THREADS=1 etc.): {shown} (best of 2)"
+        )
+
+    # --- 4 ----------------------------------------------------------------------------------
+    print("\n[4] memory")
+    gc.collect()
+    tracemalloc.start()
+    default_run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  tracemalloc peak, one default run: {peak / 2**20:.1f} MB")
+    print(f"  ru_maxrss, this process after imports (before any run): {rss_at_start:.1f} MB")
+    print(f"  ru_maxrss, this process at the end (incl. the 100k runs): {maxrss_mb():.1f} MB")
+    child = fresh_process_memory()
+    if child is None:
+        print("  peak RSS (VmHWM), fresh process: unavailable (not Linux, or the child failed)")
+    else:
+        imported, after, import_ms = child
+        print(
+            f"  peak RSS (VmHWM), fresh process: {imported:.1f} MB after import, "
+            f"{after:.1f} MB after one default run (+{after - imported:.1f} MB; "
+            f"import of simulation.model took {import_ms:.0f} ms)"
+        )
+
+    # --- targets ----------------------------------------------------------------------------
+    print("\nTARGETS (from the issue)")
+    rows = [
+        (
+            ">= 20 M customer-steps/s at 10,000 customers",
+            f"{vec_rate[10_000] / 1e6:.2f} M/s",
+            vec_rate[10_000] >= TARGET_STEPS_PER_S,
+        ),
+        (
+            f"default run <= {TARGET_RUN_MS:.0f} ms after import (median)",
+            f"{d['median'] * 1e3:.1f} ms (best {d['best'] * 1e3:.1f})",
+            d["median"] * 1e3 <= TARGET_RUN_MS,
+        ),
+        (
+            f"cost linear in customers (100k/1k per-customer <= {LINEAR_TOLERANCE})",
+            f"{ratio:.2f}",
+            ratio <= LINEAR_TOLERANCE,
+        ),
+    ]
+    for label, measured, ok in rows:
+        print(f"  target {label:<58} measured {measured:<22} {verdict(ok)}")
+
+    if args.profile:
+        profile()
+    return 0
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
