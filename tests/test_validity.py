@@ -1,7 +1,7 @@
 """The stylized facts F1-F7 (DESIGN.md section 4), and that each check can fail.
 
 One measurement, shared by the module: every setting `simulation.validation.build_plan`
-lists, at default sizes, over 10 replicates (DESIGN's minimum), on two processes. Each
+lists, at default sizes, over 20 replicates (DESIGN's minimum is 10), on two processes. Each
 fact's test asserts the harness's verdict and shows the measured line when it fails.
 
 The knock-out tests remove the mechanism behind a fact (DESIGN.md section 4: "each must
@@ -27,7 +27,11 @@ from simulation.validation import (
     report,
 )
 
-REPLICATES = 10
+# DESIGN asks for at least 10. At 10, the two thinnest facts sit at the level of replicate
+# noise (F7: weekly breach shocks; F5: a flat breach curve at high strictness): at seed
+# 12345, F7 measured 88% of falling weeks against its 90% band. 20 replicates halve the
+# noise variance; see docs/CALIBRATION.md for the margins at 10, 20 and 30.
+REPLICATES = 20
 WORKERS = 2
 
 # The settings of `build_plan` each fact reads, by key prefix.
@@ -82,13 +86,6 @@ def test_F6_marketing_budget_speeds_marketing_up_and_grows_shadow_spend(facts) -
     assert_holds(facts["F6"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F7 is noise-limited at 10 replicates: at seed 12345 mean satisfaction fell in 46 "
-    "of the 52 weeks after the stop (88%, band >= 90%), four of the six rises in the first "
-    "five weeks, before freshness has decayed much; 94-96% at seeds 1-6, 98% at 20 and 30 "
-    "replicates (commit 5e832c0)",
-)
 def test_F7_satisfaction_decays_without_steady_delivery(facts) -> None:
     assert_holds(facts["F7"])
 
