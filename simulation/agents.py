@@ -1,7 +1,8 @@
 """The three kinds of agents and the request record they trade.
 
-Marketing agents raise requests and choose, for each, IT, a shadow tool or to wait (a
-logit choice, McFadden); they learn trust and expected waits from what they live through.
+Marketing agents raise requests and choose, for each, IT, a shadow tool, to wait, or a
+workaround (a multinomial logit choice, McFadden); they learn trust and expected waits from
+what they live through.
 IT agents are delivery teams working the official queue. Customer agents are views into
 the array state of `simulation.customers` so that a user can inspect one.
 """
@@ -9,7 +10,7 @@ the array state of `simulation.customers` so that a user can inspect one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -50,7 +51,6 @@ class Request:
     migration_of: int = -1  # estate row, for IT's migration work items (not requests)
     submitted_build: int = -1  # week it joined IT's build queue
     launched: int = -1
-    finished: bool = field(default=False)
 
 
 class MarketingAgent(mesa.Agent):

@@ -281,7 +281,7 @@ class DigitalTransformationModel(mesa.Model):
         self.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
         self.estate.add(True, request.owner, request.channels, hazard, 0.0)
-        self.events.append(("workaround", "IT too slow, no tool"))
+        self.events.append(("workaround", "personal tool or spreadsheet"))
 
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:

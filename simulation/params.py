@@ -99,7 +99,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("security", "gl_alpha", 1.0, 0.0, 100.0, "per control unit", "Gordon-Loeb productivity of controls (a)", "Gordon & Loeb 2002"),
     _p("security", "gl_beta", 1.0, 0.1, 10.0, "-", "Gordon-Loeb curvature (b)", "Gordon & Loeb 2002"),
     # --- estate and discovery ------------------------------------------------------------
-    _p("estate", "initial_systems", 500, 0, 100_000, "systems", "official systems live when the firm starts", "design"),
+    _p("estate", "initial_systems", 500, 0, 100_000, "systems", "systems live when the firm starts (official and shadow)", "design"),
     _p("estate", "initial_shadow_share", 0.12, 0.0, 1.0, "share", "share of the starting estate that is shadow", "seed 001"),
     _p("estate", "official_life_weeks", 120.0, 1.0, 5200.0, "weeks", "mean life of an official system before it is retired", "design"),
     _p("estate", "shadow_life_weeks", 78.0, 1.0, 5200.0, "weeks", "mean life of a shadow tool before it is abandoned", "design"),
