@@ -248,8 +248,10 @@ if __name__ == "__main__":
     import sys
     import time
 
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    # python -m simulation.validation [REPLICATES [SEED]]
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 12345
     t0 = time.perf_counter()
-    res = check_facts(measure(build_plan(reps), workers=2))
+    res = check_facts(measure(build_plan(reps), workers=2, seed=seed))
     print(report(res))
-    print(f"({reps} replicates, {time.perf_counter() - t0:.0f} s)")
+    print(f"({reps} replicates, seed {seed}, {time.perf_counter() - t0:.0f} s)")
