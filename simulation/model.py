@@ -12,7 +12,6 @@ import bisect
 import math
 import statistics
 from collections import deque
-from types import MethodType
 
 import mesa
 import numpy as np
@@ -91,11 +90,7 @@ class DigitalTransformationModel(mesa.Model):
         for _ in range(p["warmup_weeks"]):
             self.cycle()
         self._reset_totals()
-        # Reporters are bound to the model (Mesa's "method" reporters): they return plain
-        # numbers, so Mesa's defensive deepcopy of function reporters' values is not needed.
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: MethodType(f, self) for name, f in REPORTERS.items()}
-        )
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
 
     # --- set-up --------------------------------------------------------------------------
     def _new_counters(self) -> None:
