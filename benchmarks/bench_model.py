@@ -301,10 +301,12 @@ class LoopPopulation:
                 count += 1
         mood = total / count if count else 0.0
         arrival = (p["bass_innovation"] + p["bass_imitation"] * mood) / 52.0
+        # One draw for every cell, used by the empty ones (as the vectorised update does,
+        # for common random numbers).
         joining = [
             cust
             for cust in customers
-            if not cust.active and not cust.leaving and uniform() < arrival
+            if uniform() < arrival and not cust.active and not cust.leaving
         ]
         drift = p["expectation_drift"]
         use = CHANNEL_USE.tolist()

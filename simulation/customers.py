@@ -42,13 +42,25 @@ def grid_shape(n: int) -> tuple[int, int]:
 class CustomerPopulation:
     """Array state of all customers; cells beyond ``n`` on the grid stay empty."""
 
-    def __init__(self, n: int, p: dict, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        n: int,
+        p: dict,
+        rng: np.random.Generator,
+        streams: dict[str, np.random.Generator] | None = None,
+    ) -> None:
+        """`rng` draws the initial population; `streams` may give churn, arrivals and breach
+        reach their own generators (common random numbers), else `rng` draws everything."""
         self.n = n
         self.shape = grid_shape(n)
         self.p = p
         self.rng = rng
+        streams = streams or {}
+        self.churn_rng = streams.get("churn", rng)
+        self.arrival_rng = streams.get("arrivals", rng)
+        self.reach_rng = streams.get("reach", rng)
         self.channels = rng.random((n, N_CHANNELS)) < CHANNEL_USE
-        self._ensure_a_channel(np.arange(n))
+        self._ensure_a_channel(np.arange(n), rng)
         self._weights = np.empty((n, N_CHANNELS))
         self.channel_bits = np.zeros(n, dtype=np.int64)
         self._set_weights(slice(None))
@@ -65,10 +77,14 @@ class CustomerPopulation:
         self._padded = np.zeros((2, rows + 2, cols + 2))
         self._flat = np.zeros((2, rows * cols))  # the unpadded layers, cells beyond n empty
 
-    def _ensure_a_channel(self, rows: np.ndarray) -> None:
+    def set_baseline(self, baseline_satisfaction: float) -> None:
+        """A new satisfaction for experience that just meets expectations, from now on."""
+        self._logit0 = math.log(baseline_satisfaction / (1 - baseline_satisfaction))
+
+    def _ensure_a_channel(self, rows: np.ndarray, rng: np.random.Generator) -> None:
         none = rows[~self.channels[rows].any(axis=1)]
         if none.size:
-            self.channels[none, self.rng.integers(0, N_CHANNELS, none.size)] = True
+            self.channels[none, rng.integers(0, N_CHANNELS, none.size)] = True
 
     def _set_weights(self, rows) -> None:
         """Each customer weighs the channels it uses equally."""
@@ -106,7 +122,7 @@ class CustomerPopulation:
 
     def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray | None) -> None:
         """One week for every customer: experience, expectations, word of mouth, churn, arrivals."""
-        p, rng = self.p, self.rng
+        p = self.p
         x = self.experience(channel_quality)
         gap = x - self.expectation  # disconfirmation (Oliver 1980)
         target = gap * p["disconfirmation_gain"]
@@ -132,7 +148,7 @@ class CustomerPopulation:
         hazard /= p["churn_steepness"]
         _logistic(hazard)
         hazard *= p["churn_max"]
-        leaving = rng.random(self.n) < hazard
+        leaving = self.churn_rng.random(self.n) < hazard
         leaving &= self.active
         self.churned_this_week = int(np.count_nonzero(leaving))
         self.active &= ~leaving
@@ -140,14 +156,19 @@ class CustomerPopulation:
 
         mood = self.mean_satisfaction()
         arrival = (p["bass_innovation"] + p["bass_imitation"] * mood) / 52.0
-        empty = np.flatnonzero(~(self.active | leaving))
-        joining = empty[rng.random(empty.size) < arrival]
+        # One draw per cell every week, used by the empty ones: the same market whatever
+        # the levers (common random numbers).
+        chance = self.arrival_rng.random(self.n) < arrival
+        chance &= ~(self.active | leaving)
+        joining = np.flatnonzero(chance)
         self.joined_this_week = int(joining.size)
         if joining.size:
             self.active[joining] = True
             self.active_count += int(joining.size)
-            self.channels[joining] = rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
-            self._ensure_a_channel(joining)
+            self.channels[joining] = (
+                self.arrival_rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
+            )
+            self._ensure_a_channel(joining, self.arrival_rng)
             self._set_weights(joining)
             s[joining] = mood
             self.expectation[joining] = x[joining] + p["expectation_drift"]
@@ -157,7 +178,7 @@ class CustomerPopulation:
         """Which active customers a breach of a system with these channels touches."""
         touched = (self.channel_bits & int(system_channels @ CHANNEL_BITS)) != 0
         touched &= self.active
-        touched &= self.rng.random(self.n) < self.p["breach_reach"]
+        touched &= self.reach_rng.random(self.n) < self.p["breach_reach"]
         return touched
 
     def mean_satisfaction(self) -> float:

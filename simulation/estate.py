@@ -31,6 +31,13 @@ class Estate:
         self.live_count = 0
         self.shadow_count = 0
 
+    def set_lives(self, official_life: float, shadow_life: float) -> None:
+        """New mean lives apply to every live system from now on."""
+        self.official_rate = 1.0 / official_life
+        self.shadow_rate = 1.0 / shadow_life
+        rows = self.live_rows()
+        self.retire_rate[rows] = np.where(self.shadow[rows], self.shadow_rate, self.official_rate)
+
     def _alloc(self, capacity: int) -> None:
         self.alive = np.zeros(capacity, dtype=bool)
         self.shadow = np.zeros(capacity, dtype=bool)

@@ -32,10 +32,28 @@ from simulation.agents import (
 )
 from simulation.customers import CustomerPopulation
 from simulation.estate import N_CHANNELS, Estate
-from simulation.params import resolve
+from simulation.interventions import FIXED_AT_START, Intervention, parse
+from simulation.params import LEVERS, ParameterError, check_value, resolve
 from simulation.reporters import REPORTERS
 
 TTM_WINDOW = 26  # weeks of launches behind the per-week time-to-market medians
+# Each source of randomness draws from its own stream, spawned from the run's seed, so that
+# two runs with the same seed and different levers face the same market wherever the
+# structure allows (common random numbers): the same request arrivals, the same churn and
+# arrival draws for every customer cell.
+STREAMS = (
+    "requests",  # arrivals and attributes of requests
+    "choice",  # the logit draws of marketing's channel choice
+    "review",  # review work of each request
+    "rework",  # whether a delivery misses what marketing meant
+    "estate",  # the starting estate and the retirement of systems
+    "discovery",  # IT finding shadow tools, and migrate-or-shut-down
+    "breaches",  # which live systems are breached
+    "reach",  # which customers a breach touches
+    "customers",  # the starting customers
+    "churn",  # which customers leave
+    "arrivals",  # which empty cells new customers fill, and their channels
+)
 SPEND_WINDOW = 52  # weeks of spending behind the per-week shadow spend share
 
 
@@ -46,13 +64,22 @@ class DigitalTransformationModel(mesa.Model):
     random draw of the run (Mesa 3), so a seed and a parameter set fix every number.
     """
 
-    def __init__(self, rng=None, **params) -> None:
+    def __init__(self, rng=None, interventions=None, **params) -> None:
         super().__init__(rng=rng)
         self.p = p = resolve(params)
+        self.interventions: list[Intervention] = parse(interventions, p["weeks"])
+        self._ramps: list[tuple[Intervention, dict[str, float]]] = []
+        self.streams = self._spawn_streams()
         self.collaboration: float = p["collaboration"]
+        # The levers as leadership set them; adaptive leaders move the effective values
+        # (`governance`, `marketing_budget`) away from these and back.
+        self.governance_set: float = p["governance"]
+        self.marketing_budget_set: float = p["marketing_budget"]
         self.governance: float = p["governance"]
         self.marketing_budget: float = p["marketing_budget"]
-        self.choice_rng = self.rng
+        self._cio_extra = 0.0  # strictness a reactive CIO added on top of the set lever
+        self._cmo_extra = 0.0  # budget share a CMO claimed on top of the set lever
+        self.choice_rng = self.streams["choice"]
         self.week_abs = 0  # weeks since the start, warm-up included
         self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
         self.initial_expected_wait = p["initial_expected_wait"]
@@ -83,7 +110,9 @@ class DigitalTransformationModel(mesa.Model):
         )
         self._seed_estate()
         self.freshness = np.full(N_CHANNELS, self._steady_freshness())
-        self.customers = CustomerPopulation(p["n_customers"], p, self.rng)
+        self.customers = CustomerPopulation(
+            p["n_customers"], p, self.streams["customers"], self.streams
+        )
         self.customers.start(self.channel_quality())
         self.customer_agents = [CustomerAgent(self, i) for i in range(p["n_customers"])]
 
@@ -93,6 +122,16 @@ class DigitalTransformationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
 
     # --- set-up --------------------------------------------------------------------------
+    def _spawn_streams(self) -> dict[str, np.random.Generator]:
+        """One generator per source of randomness, each a child of the run's seed sequence."""
+        root = self.rng.bit_generator.seed_seq
+        return {
+            name: np.random.default_rng(
+                np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
+            )
+            for i, name in enumerate(STREAMS)
+        }
+
     def _new_counters(self) -> None:
         """Counters of this week's events, read by the reporters."""
         self.raised_marketing = 0
@@ -134,10 +173,10 @@ class DigitalTransformationModel(mesa.Model):
 
     def _seed_estate(self) -> None:
         """A running firm: an estate of official systems and some shadow tools."""
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams["estate"]
         n = p["initial_systems"]
         shadow = rng.random(n) < p["initial_shadow_share"]
-        channels = self._draw_channels(n)
+        channels = self._draw_channels(n, rng)
         owners = rng.integers(0, p["n_marketing"], n)
         for i in range(n):
             if shadow[i]:
@@ -154,16 +193,17 @@ class DigitalTransformationModel(mesa.Model):
         per_channel = launches * p["channels_per_request"] / N_CHANNELS
         return per_channel / max(p["freshness_decay"], 1e-9)
 
-    def _draw_channels(self, n: int) -> np.ndarray:
-        k = 1 + self.rng.binomial(
+    def _draw_channels(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        k = 1 + rng.binomial(
             N_CHANNELS - 1, (self.p["channels_per_request"] - 1) / (N_CHANNELS - 1), n
         )
-        keys = self.rng.random((n, N_CHANNELS))
+        keys = rng.random((n, N_CHANNELS))
         return keys.argsort(axis=1).argsort(axis=1) < k[:, None]
 
     # --- the weekly cycle (docs/ODD.md section 3) ----------------------------------------
     def step(self) -> None:
-        """One recorded week."""
+        """One recorded week: scheduled interventions first, then the weekly cycle."""
+        self.apply_interventions(self.week + 1)
         self.cycle()
         self.datacollector.collect(self)
         if self.week >= self.p["weeks"]:
@@ -175,7 +215,7 @@ class DigitalTransformationModel(mesa.Model):
             self.step()
 
     def cycle(self) -> None:
-        """The eleven steps of a week, in order."""
+        """The twelve steps of a week, in order (docs/ODD.md section 3)."""
         self.week_abs += 1
         self.week += 1
         self._new_counters()
@@ -190,12 +230,13 @@ class DigitalTransformationModel(mesa.Model):
         self.update_customers()
         self.update_beliefs()
         self.allocate_budget()
+        self.adapt_leaders()
         self._account()
 
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
         """Marketing agents raise requests (Poisson); IT raises its own at a fraction of that."""
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams["requests"]
         per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
         n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
         n = int(per_agent.sum()) + n_it
@@ -209,7 +250,7 @@ class DigitalTransformationModel(mesa.Model):
         deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
         needs_it = rng.random(n) < p["needs_it_share"]
         fit = rng.normal(0.0, 1.0, n)
-        channels = self._draw_channels(n)
+        channels = self._draw_channels(n, rng)
         for i in range(n):
             owner = int(owners[i])
             request = Request(
@@ -246,7 +287,7 @@ class DigitalTransformationModel(mesa.Model):
             * self.governance
             * (1 - p["review_collab_saving"] * self.collaboration)
         )
-        request.review_left = work * self.rng.exponential() if work > 0 else 0.0
+        request.review_left = work * self.streams["review"].exponential() if work > 0 else 0.0
         self.review_queue.append(request)
         self.in_it += 1
         self.totals["submitted"] += 1
@@ -375,7 +416,7 @@ class DigitalTransformationModel(mesa.Model):
     # 5 ---------------------------------------------------------------------------------
     def rework(self) -> None:
         """A delivery misses what marketing meant with a chance that falls with collaboration."""
-        p, rng = self.p, self.rng
+        p, rng = self.p, self.streams["rework"]
         chance = p["rework_prob"] * (1 - p["rework_collab_reduction"] * self.collaboration)
         chance += p["pressure_rework"] * self.corner_cutting
         done: list[Request] = []
@@ -459,12 +500,12 @@ class DigitalTransformationModel(mesa.Model):
         rows = e.live_rows()
         if rows.size == 0:
             return
-        e.retire(rows[self.rng.random(rows.size) < e.retire_rate[rows]])
+        e.retire(rows[self.streams["estate"].random(rows.size) < e.retire_rate[rows]])
 
     # 7 ---------------------------------------------------------------------------------
     def discover(self) -> None:
         """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
-        p, e, rng = self.p, self.estate, self.rng
+        p, e, rng = self.p, self.estate, self.streams["discovery"]
         rate = p["discovery_rate"] * self.governance
         if rate <= 0:
             return
@@ -514,7 +555,7 @@ class DigitalTransformationModel(mesa.Model):
     # 8 ---------------------------------------------------------------------------------
     def breaches(self) -> None:
         """Each live system may be breached; a breach hits its channels' customers and trust."""
-        e, rng = self.estate, self.rng
+        e, rng = self.estate, self.streams["breaches"]
         rows = e.live_rows()
         hit = rows[rng.random(rows.size) < e.hazard[rows]]
         self.breach_hits: np.ndarray | None = None  # breaches that touched each customer
@@ -601,6 +642,85 @@ class DigitalTransformationModel(mesa.Model):
             if bill <= budget:
                 break
         return max(bill, 0.0)
+
+    # 12 --------------------------------------------------------------------------------
+    def adapt_leaders(self) -> None:
+        """Optional adaptive leaders move the effective levers, then let them relax back.
+
+        A reactive CIO tightens governance after each breach; a CMO claims budget while
+        marketing expects IT to miss its deadlines. Both are off by default (rates 0).
+        """
+        p = self.p
+        if p["cio_reactivity"] > 0 or self._cio_extra > 0:
+            breaches = self.breaches_official + self.breaches_shadow
+            extra = (
+                self._cio_extra * (1 - 1 / p["cio_relax_weeks"]) + p["cio_reactivity"] * breaches
+            )
+            self._cio_extra = min(extra, 1.0 - self.governance_set)
+            self.governance = self.governance_set + self._cio_extra
+        if p["cmo_budget_push"] > 0 or self._cmo_extra > 0:
+            waiting_too_long = sum(a.expected_wait > p["deadline_mean"] for a in self.marketing)
+            missing = waiting_too_long / len(self.marketing)
+            room = 1.0 - self.marketing_budget
+            extra = self._cmo_extra * (1 - 1 / p["cmo_relax_weeks"])
+            extra += p["cmo_budget_push"] * missing * room
+            self._cmo_extra = min(extra, 1.0 - self.marketing_budget_set)
+            self.marketing_budget = self.marketing_budget_set + self._cmo_extra
+        self.set_budget()
+
+    # --- levers that change during a run -----------------------------------------------
+    def set_lever(self, name: str, value: float) -> None:
+        """Change a lever (or any parameter not fixed at the start) between steps.
+
+        The one public way to change a parameter during a run, used by interventions, the
+        teaching app and adaptive leaders; it changes what agents face from the next week on
+        and never resets any state.
+        """
+        if name in FIXED_AT_START:
+            raise ParameterError(f"{name} is fixed when the run starts and cannot change during it")
+        value = check_value(name, value)
+        self.p[name] = value
+        if name == "collaboration":
+            self.collaboration = value
+        elif name == "governance":
+            self.governance_set = value
+            self._cio_extra = min(self._cio_extra, 1.0 - value)
+            self.governance = value + self._cio_extra
+        elif name == "marketing_budget":
+            self.marketing_budget_set = value
+            self._cmo_extra = min(self._cmo_extra, 1.0 - value)
+            self.marketing_budget = value + self._cmo_extra
+        elif name in ("official_life_weeks", "shadow_life_weeks"):
+            self.estate.set_lives(self.p["official_life_weeks"], self.p["shadow_life_weeks"])
+        elif name == "baseline_satisfaction":
+            self.customers.set_baseline(value)
+        self.set_budget()
+
+    def apply_interventions(self, week: int) -> None:
+        """Start the interventions due in recorded week `week` and advance running ramps."""
+        for intervention in self.interventions:
+            if intervention.week == week:
+                before = {
+                    name: self.lever_set(name) if name in LEVERS else self.p[name]
+                    for name in intervention.changes
+                }
+                self._ramps.append((intervention, before))
+                self.events.append(("intervention", intervention.label or "parameters changed"))
+        still: list[tuple[Intervention, dict[str, float]]] = []
+        for intervention, before in self._ramps:
+            for name, old in before.items():
+                self.set_lever(name, intervention.value(name, old, week))
+            if week < intervention.week + intervention.ramp_weeks - 1:
+                still.append((intervention, before))
+        self._ramps = still
+
+    def lever_set(self, name: str) -> float:
+        """A lever as leadership set it (before any adaptive leader's move)."""
+        return {
+            "collaboration": self.collaboration,
+            "governance": self.governance_set,
+            "marketing_budget": self.marketing_budget_set,
+        }[name]
 
     def _account(self) -> None:
         """Fold this week's events into the run's totals and rolling windows."""

@@ -135,6 +135,11 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("customers", "churn_steepness", 0.08, 0.001, 1.0, "satisfaction", "width of the logistic churn curve", "design"),
     _p("customers", "bass_innovation", 0.03, 0.0, 1.0, "per year", "Bass innovation: new customers who come on their own", "Sultan, Farley & Lehmann 1990"),
     _p("customers", "bass_imitation", 0.38, 0.0, 5.0, "per year", "Bass imitation: new customers brought by the market's mood", "Sultan, Farley & Lehmann 1990"),
+    # --- adaptive leaders (off by default) ----------------------------------------------
+    _p("leaders", "cio_reactivity", 0.0, 0.0, 1.0, "strictness per breach", "a reactive CIO raises governance by this much after each breach (0: a fixed policy)", "design"),
+    _p("leaders", "cio_relax_weeks", 26.0, 1.0, 520.0, "weeks", "time constant over which the reactive CIO relaxes back to the set governance", "design"),
+    _p("leaders", "cmo_budget_push", 0.0, 0.0, 1.0, "per week", "share of the budget still with IT that the CMO claims a week when all of marketing expects IT to miss its deadlines (0: off)", "design"),
+    _p("leaders", "cmo_relax_weeks", 52.0, 1.0, 520.0, "weeks", "time constant over which budget claimed by the CMO returns to the set split", "design"),
     # --- experiments -----------------------------------------------------------------------
     _p("experiment", "delivery_stop_week", -1, -1, 100_000, "week", "from this recorded week nothing launches any more (F7); -1 never", "design"),
 )

@@ -112,6 +112,19 @@ def it_utilisation(m: Model) -> float:
     return m.it_worked / m.it_capacity if m.it_capacity > 0 else 0.0
 
 
+def collaboration_now(m: Model) -> float:
+    """The levers in effect this week (interventions and adaptive leaders included)."""
+    return m.collaboration
+
+
+def governance_now(m: Model) -> float:
+    return m.governance
+
+
+def marketing_budget_now(m: Model) -> float:
+    return m.marketing_budget
+
+
 REPORTERS = {
     f.__name__: f
     for f in (
@@ -135,6 +148,9 @@ REPORTERS = {
         shadow_budget,
         shadow_habit,
         it_utilisation,
+        collaboration_now,
+        governance_now,
+        marketing_budget_now,
     )
 }
 
