@@ -1,4 +1,4 @@
-"""The ``dtsim`` command: list scenarios, run one, compare several.
+"""The ``dtsim`` command: list scenarios, run one, compare several, rerun a results folder.
 
 Thin by design: it parses, calls :mod:`simulation.runner`, :mod:`simulation.tables` and
 :mod:`simulation.plots`, and prints. Those (and pandas, matplotlib, the model) are imported
@@ -10,22 +10,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from simulation.params import LEVERS, PARAMETERS, ParameterError, check_value, resolve
 from simulation.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
 
+if TYPE_CHECKING:
+    from simulation.runner import RunSpec
+
 PROG = "dtsim"
 RESULTS_DIR = Path("results")
 OUTPUT_FILES: frozenset[str] = frozenset(
-    {"timeseries.csv", "summary.csv", "run.png", "compare.png", "manifest.json"}
+    {
+        "timeseries.csv",
+        "summary.csv",
+        "differences.csv",
+        "run.png",
+        "compare.png",
+        "manifest.json",
+    }
 )
 """Everything a command writes; a folder holding only these may be written again."""
+
+AUTO = "auto"
+FIRST_BATCH = 10
+BATCH = 5
+MAX_REPLICATES = 200
+"""``--replicates auto``: replicates 0..9 first, then 5 more at a time, at most 200."""
+CONFIDENCE_TEXT = "95%"
 
 CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
 """Fixed formatting so the same scenario and seed give byte-identical CSV files."""
@@ -51,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args)
     except (UsageError, ScenarioError, ParameterError) as exc:
         return _fail(str(exc), 2)
+    except ValueError as exc:
+        from simulation.runner import ManifestError
+
+        if isinstance(exc, ManifestError):
+            return _fail(str(exc), 2)
+        raise
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except OSError as exc:  # the file system refused (full disk, no permission): not a usage error
@@ -81,8 +105,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--replicates",
         type=_replicates,
         default=10,
-        metavar="R",
-        help="independent runs per scenario, for the 95%% intervals (default 10)",
+        metavar="R|auto",
+        help="runs per scenario, for the 95%% intervals (default 10); replicate r always has "
+        "the same seed, in every scenario; 'auto': add replicates until --ci-width is reached",
+    )
+    options.add_argument(
+        "--ci-width",
+        type=_ci_width,
+        default=None,
+        metavar="W",
+        help="with --replicates auto: the largest 95%% interval half-width allowed. A number is "
+        "a fraction of the mean for every headline outcome (0.05: at most 5%% of the mean); "
+        "KEY=VALUE sets one outcome's half-width in its own unit (ttm_all=0.5); combine with "
+        "commas (0.05,ttm_all=0.5). run: each interval of the mean; compare: each paired "
+        "difference from the first scenario, relative to the first scenario's mean. Replicates "
+        f"are added {BATCH} at a time from {FIRST_BATCH}",
+    )
+    options.add_argument(
+        "--max-replicates",
+        type=_max_replicates,
+        default=None,
+        metavar="N",
+        help=f"with --replicates auto: stop at N replicates even if too wide (default {MAX_REPLICATES})",
     )
     options.add_argument(
         "--weeks",
@@ -108,12 +152,30 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare",
         parents=[options],
-        help="run scenarios side by side: table, CSV files, compare.png",
+        help="run scenarios side by side with the same seeds: table, differences from the "
+        "first (paired intervals), CSV files, compare.png",
     )
     compare.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more names or paths"
     )
     compare.set_defaults(handler=cmd_compare)
+
+    rerun = commands.add_parser(
+        "rerun",
+        help="repeat a run or compare from its folder's manifest.json: same scenarios, seeds, "
+        "replicates and weeks; says whether the CSV files came out byte for byte the same",
+    )
+    rerun.add_argument(
+        "folder", type=Path, metavar="DIR", help="a results folder of run or compare"
+    )
+    rerun.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="NEWDIR",
+        help=f"results folder (default: a new {RESULTS_DIR}/rerun-<scenario>-<time>/)",
+    )
+    rerun.set_defaults(handler=cmd_rerun)
     return parser
 
 
@@ -136,22 +198,23 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``dtsim run``: replicates of one scenario, summarized, saved and plotted."""
+    _check_replicate_options(args)
     scenario = load_scenario(args.scenario)
+    (spec,) = _specs([scenario], args.weeks)
     out = _check_out(args.out)
     print(f"{scenario.name}: {scenario.title}")
     print(textwrap.fill(scenario.story, width=88))
     print()
-    timeseries, summary = _run([scenario], args)
-    out = _write(out, [scenario.name], timeseries, summary, [scenario], args)
-    from simulation.plots import plot_run
-
-    plot_run(timeseries, out / "run.png", title=f"{scenario.title} ({scenario.name})")
-    _report(summary, [scenario.name], args, out, ["timeseries.csv", "summary.csv", "run.png"])
+    started = _now()
+    timeseries, summary, auto = _run([spec], args, paired=False)
+    folder = _finish("run", [spec], timeseries, summary, args.seed, out, args.argv, started, auto)
+    _report("run", [spec], summary, args.seed, folder, auto)
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``dtsim compare``: the same replicates (same seeds) of each scenario, side by side."""
+    _check_replicate_options(args)
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenarios; use `dtsim run` for one")
     scenarios = [load_scenario(s) for s in args.scenarios]
@@ -161,31 +224,133 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"scenario {name!r} given more than once; compare needs distinct names"
             )
+    specs = _specs(scenarios, args.weeks)
     out = _check_out(args.out)
     for scenario in scenarios:
         print(f"{scenario.name}: {scenario.title}")
     print()
-    timeseries, summary = _run(scenarios, args)
-    out = _write(out, ["compare", *names], timeseries, summary, scenarios, args)
-    from simulation.plots import plot_compare
-
-    plot_compare(timeseries, out / "compare.png")
-    _report(summary, names, args, out, ["timeseries.csv", "summary.csv", "compare.png"])
+    started = _now()
+    timeseries, summary, auto = _run(specs, args, paired=True)
+    folder = _finish(
+        "compare", specs, timeseries, summary, args.seed, out, args.argv, started, auto
+    )
+    _report("compare", specs, summary, args.seed, folder, auto)
     return 0
 
 
-def _run(scenarios: list[Scenario], args: argparse.Namespace) -> tuple[Any, Any]:
-    import pandas as pd
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """``dtsim rerun``: a run or comparison again, from its folder's manifest alone.
 
-    from simulation.runner import run_scenario
+    The scenarios are the parameters and interventions recorded in the manifest (scenario
+    files are not read again, so a rerun survives edited or deleted files), with the same base
+    seed and number of replicates. The CSV files are then compared with the original ones.
+    """
+    from simulation.runner import read_manifest, run_specs
 
-    results = [
-        run_scenario(s, seed=args.seed, replicates=args.replicates, weeks=args.weeks, progress=True)
-        for s in scenarios
-    ]
-    timeseries = pd.concat([t for t, _ in results], ignore_index=True)
-    summary = pd.concat([s for _, s in results], ignore_index=True)
-    return timeseries, summary
+    source: Path = args.folder
+    record, specs = read_manifest(source)
+    out = _check_out(args.out)
+    if out is not None and out.resolve() == source.resolve():
+        raise UsageError(f"--out {out}: is the folder being rerun; choose a new or empty folder")
+    command, seed, replicates = record["command"], record["seed"], record["replicates"]
+    _note_other_version(record, source)
+    names = ", ".join(s.name for s in specs)
+    print(f"rerun of {source}: dtsim {command} {names}")
+    print(f"{replicates} replicates, base seed {seed}, recorded {record.get('started') or '?'}")
+    print()
+    started = _now()
+    timeseries, summary = run_specs(specs, seed, replicates, progress=True)
+    rerun_of = {
+        "folder": str(source),
+        "argv": record.get("argv"),
+        "started": record.get("started"),
+        "git_commit": record.get("git_commit"),
+    }
+    folder = _finish(
+        command, specs, timeseries, summary, seed, out, args.argv, started, None, rerun_of
+    )
+    _report(command, specs, summary, seed, folder, None)
+    # Exit 1 when a file differs, so that scripts and CI can check a reproduction.
+    return 0 if _report_identical(source, folder, command) else 1
+
+
+def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
+    """The scenarios resolved for running; an intervention past ``--weeks`` is a usage error."""
+    from simulation.runner import scenario_spec
+
+    try:
+        return [scenario_spec(s, weeks) for s in scenarios]
+    except ParameterError as exc:
+        if weeks is None:
+            raise
+        raise ParameterError(f"{exc} (with --weeks {weeks})") from None
+
+
+def _check_replicate_options(args: argparse.Namespace) -> None:
+    """``--ci-width`` and ``--max-replicates`` belong to ``--replicates auto``, and it to them."""
+    auto = args.replicates == AUTO
+    if auto and args.ci_width is None:
+        raise UsageError(
+            "--replicates auto needs --ci-width W (e.g. 0.05: half-widths at most 5% of the mean)"
+        )
+    if not auto and args.ci_width is not None:
+        raise UsageError("--ci-width needs --replicates auto")
+    if not auto and args.max_replicates is not None:
+        raise UsageError("--max-replicates needs --replicates auto")
+
+
+def _run(
+    specs: list[RunSpec], args: argparse.Namespace, paired: bool
+) -> tuple[Any, Any, dict[str, Any] | None]:
+    """Run the specs: a fixed number of replicates, or batches until the widths are reached."""
+    from simulation.runner import replicate_batches, run_specs
+
+    if args.replicates != AUTO:
+        return (*run_specs(specs, args.seed, args.replicates, progress=True), None)
+
+    from simulation.tables import precision, precision_line
+
+    text, targets = args.ci_width
+    maximum = args.max_replicates or MAX_REPLICATES
+    names = [s.name for s in specs]
+    what = f"paired difference from {names[0]}" if paired else "interval of the mean"
+    print(
+        f"auto replicates: {FIRST_BATCH}, then {BATCH} more at a time (at most {maximum}), until "
+        f"the 95% {what} of every targeted outcome is within --ci-width {text}",
+        file=sys.stderr,
+    )
+    batches: list[int] = []
+    for result in replicate_batches(
+        specs, args.seed, maximum, first_batch=FIRST_BATCH, batch=BATCH, progress=True
+    ):
+        timeseries, summary = result
+        batches.append(int(summary["replicate"].nunique()))
+        checks = precision(summary, targets, names, paired=paired)
+        reached = all(c.met for c in checks)
+        print(f"  {batches[-1]:>4} replicates: {precision_line(checks)}", file=sys.stderr)
+        if reached:
+            break
+    auto = {
+        "ci_width": text,
+        "targets": {k: {"value": v, "relative": rel} for k, (v, rel) in targets.items()},
+        "criterion": "paired differences from the first scenario" if paired else "each scenario",
+        "max_replicates": maximum,
+        "batches": batches,
+        "reached": reached,
+        "half_widths": [
+            {
+                "outcome": c.outcome,
+                "scenario": c.scenario,
+                "reference": c.reference,
+                "half_width": c.half_width,
+                "limit": c.limit,
+                "met": c.met,
+            }
+            for c in checks
+        ],
+        "summary": precision_line(checks),
+    }
+    return timeseries, summary, auto
 
 
 def _check_out(out: Path | None) -> Path | None:
@@ -204,29 +369,73 @@ def _check_out(out: Path | None) -> Path | None:
     return out
 
 
-def _write(
-    out: Path | None,
-    name_parts: list[str],
+def _finish(
+    command: str,
+    specs: list[RunSpec],
     timeseries: Any,
     summary: Any,
-    scenarios: list[Scenario],
-    args: argparse.Namespace,
+    seed: int,
+    out: Path | None,
+    argv: list[str],
+    started: datetime,
+    auto: dict[str, Any] | None,
+    rerun_of: dict[str, Any] | None = None,
 ) -> Path:
-    """Create the results folder and write the CSV files and the manifest into it."""
+    """Create the results folder; write the CSV files, the figure and the manifest into it.
+
+    The manifest is written last, with the finishing time: a folder without one did not
+    finish.
+    """
     from simulation.runner import manifest
 
+    names = [s.name for s in specs]
+    parts = names if command == "run" else ["compare", *names]
     if out is None:
-        out = _fresh_dir(RESULTS_DIR, "-".join(name_parts))
+        out = _fresh_dir(RESULTS_DIR, "-".join(["rerun", *parts] if rerun_of else parts))
     else:
         out.mkdir(parents=True, exist_ok=True)
         for name in OUTPUT_FILES:  # a rerun replaces what an earlier command wrote, all of it
             (out / name).unlink(missing_ok=True)
     timeseries.to_csv(out / "timeseries.csv", **CSV_OPTIONS)
     summary.to_csv(out / "summary.csv", **CSV_OPTIONS)
-    record = manifest(scenarios, args.seed, args.replicates, weeks=args.weeks)
-    record["command"] = [PROG, *args.argv]
-    (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if command == "compare":
+        from simulation.tables import differences
+
+        differences(summary, names).to_csv(out / "differences.csv", **CSV_OPTIONS)
+    _plot(command, specs, timeseries, out)
+    replicates = int(summary["replicate"].nunique())
+    record = manifest(command, specs, seed, replicates, [PROG, *argv], started, _now())
+    if auto is not None:
+        record["auto_replicates"] = auto
+    if rerun_of is not None:
+        record["rerun_of"] = rerun_of
+    text = json.dumps(_json_safe(record), indent=2, allow_nan=False)
+    (out / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return out
+
+
+def _plot(command: str, specs: list[RunSpec], timeseries: Any, out: Path) -> None:
+    """``run.png`` or ``compare.png``, with each scenario's interventions marked."""
+    from simulation.plots import plot_compare, plot_run
+
+    if command == "run":
+        (spec,) = specs
+        title = f"{spec.title} ({spec.name})"
+        plot_run(timeseries, out / "run.png", title=title, interventions=spec.interventions)
+    else:
+        marks = {s.name: s.interventions for s in specs if s.interventions}
+        plot_compare(timeseries, out / "compare.png", interventions=marks)
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity as null: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _fresh_dir(parent: Path, stem: str) -> Path:
@@ -243,14 +452,99 @@ def _fresh_dir(parent: Path, stem: str) -> Path:
 
 
 def _report(
-    summary: Any, names: list[str], args: argparse.Namespace, out: Path, files: list[str]
+    command: str,
+    specs: list[RunSpec],
+    summary: Any,
+    seed: int,
+    out: Path,
+    auto: dict[str, Any] | None,
 ) -> None:
-    from simulation.tables import interval_note, summary_table
+    from simulation.tables import (
+        difference_note,
+        difference_table,
+        differences,
+        interval_note,
+        summary_table,
+    )
 
+    names = [s.name for s in specs]
+    replicates = int(summary["replicate"].nunique())
     print(summary_table(summary, names))
-    print(f"({interval_note(args.replicates, summary)}; base seed {args.seed})")
+    print(f"({interval_note(replicates, summary)}; base seed {seed})")
+    files = ["timeseries.csv", "summary.csv"]
+    if command == "compare":
+        table = differences(summary, names)
+        print()
+        print(f"difference from {names[0]} (paired {CONFIDENCE_TEXT} interval)")
+        print(difference_table(table))
+        print(f"({difference_note(table, replicates)})")
+        files.append("differences.csv")
+    files.append("run.png" if command == "run" else "compare.png")
+    if auto is not None:
+        print()
+        if auto["reached"]:
+            print(f"auto replicates: target reached after {replicates} replicates")
+        else:
+            print(
+                f"auto replicates: MAXIMUM of {replicates} replicates reached before the "
+                f"target; the intervals are wider than --ci-width {auto['ci_width']} asked"
+            )
+        print(f"  half-widths: {auto['summary']}")
     print()
     print(f"wrote {', '.join(files)} and manifest.json in {out}")
+
+
+def _report_identical(source: Path, folder: Path, command: str) -> bool:
+    """Say whether the rerun's CSV files are byte for byte those of the original run."""
+    names = ["timeseries.csv", "summary.csv"]
+    if command == "compare":
+        names.append("differences.csv")
+    same = [
+        n
+        for n in names
+        if (source / n).is_file() and (source / n).read_bytes() == (folder / n).read_bytes()
+    ]
+    missing = [n for n in names if not (source / n).is_file()]
+    differ = [n for n in names if n not in same and n not in missing]
+    if same:
+        print(f"identical to {source}: {', '.join(same)}")
+    if differ:
+        print(f"DIFFERENT from {source}: {', '.join(differ)}")
+    if missing:
+        print(f"not in {source} to compare: {', '.join(missing)}")
+    return not differ
+
+
+def _note_other_version(record: dict[str, Any], source: Path) -> None:
+    """A note on stderr when the manifest may have been written by other code than this."""
+    from simulation.runner import manifest
+
+    here = manifest("run", [], 0, 0)
+    then = (record.get("dtsim"), record.get("git_commit"), record.get("git_dirty"))
+    now = (here["dtsim"], here["git_commit"], here["git_dirty"])
+
+    def say(version: Any, commit: Any, dirty: Any) -> str:
+        where = f" at commit {str(commit)[:10]}" if commit else ""
+        return f"dtsim {version}{where}{' with uncommitted changes' if dirty else ''}"
+
+    if then != now:
+        print(
+            f"{PROG}: note: {source} was written by {say(*then)}; this is {say(*now)}, "
+            "so the numbers may differ",
+            file=sys.stderr,
+        )
+    elif now[2]:
+        print(
+            f"{PROG}: note: {source} was written by {say(*then)}, as is this checkout; "
+            "if the code changed in between, the numbers may differ",
+            file=sys.stderr,
+        )
+
+
+def _now() -> datetime:
+    from simulation.runner import utc_now
+
+    return utc_now()
 
 
 def _seed(text: str) -> int:
@@ -260,11 +554,29 @@ def _seed(text: str) -> int:
     return value
 
 
-def _replicates(text: str) -> int:
+def _replicates(text: str) -> int | str:
+    if text == AUTO:
+        return AUTO
     value = _integer(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be at least 1 or 'auto', got {text!r}")
     return value
+
+
+def _max_replicates(text: str) -> int:
+    value = _integer(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
+    return value
+
+
+def _ci_width(text: str) -> tuple[str, dict[str, tuple[float, bool]]]:
+    from simulation.tables import parse_ci_width
+
+    try:
+        return text, parse_ci_width(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _weeks(text: str) -> int:

@@ -69,6 +69,7 @@ class DigitalTransformationModel(mesa.Model):
         self.p = p = resolve(params)
         self.interventions: list[Intervention] = parse(interventions, p["weeks"])
         self._ramps: list[tuple[Intervention, dict[str, float]]] = []
+        self._events_ahead: list[tuple[str, str]] = []
         self.streams = self._spawn_streams()
         self.collaboration: float = p["collaboration"]
         # The levers as leadership set them; adaptive leaders move the effective values
@@ -149,7 +150,9 @@ class DigitalTransformationModel(mesa.Model):
         self.migrated = 0
         self.shut_down = 0
         self.it_worked = 0.0
-        self.events: list[tuple[str, str]] = []  # (kind, detail) for the event feed
+        # (kind, detail) for the event feed; interventions are noted before the week starts
+        self.events: list[tuple[str, str]] = self._events_ahead
+        self._events_ahead = []
 
     def _reset_totals(self) -> None:
         """Totals over the recorded weeks (warm-up excluded)."""
@@ -704,8 +707,12 @@ class DigitalTransformationModel(mesa.Model):
                     name: self.lever_set(name) if name in LEVERS else self.p[name]
                     for name in intervention.changes
                 }
+                # A newer intervention takes over its parameters from any ramp still running.
+                for _, older in self._ramps:
+                    for name in intervention.changes:
+                        older.pop(name, None)
                 self._ramps.append((intervention, before))
-                self.events.append(("intervention", intervention.label or "parameters changed"))
+                self._events_ahead.append(("intervention", intervention.label or "parameters changed"))
         still: list[tuple[Intervention, dict[str, float]]] = []
         for intervention, before in self._ramps:
             for name, old in before.items():

@@ -4,12 +4,19 @@ The last stop of the flow: reads the tidy timeseries of :func:`simulation.runner
 and draws the panels named in :data:`simulation.reporters.SERIES_PANELS`. Matplotlib is
 imported here only, and only its object API with the Agg canvas is used, so neither pyplot's
 global state nor the user's backend is touched.
+
+Interventions (a scenario's ``[[interventions]]``) are marked on every panel: a thin dashed
+line at the week the change starts, a light span over its ramp, and the label once, in the
+first panel. :func:`run_figure` and :func:`compare_figure` build the figure without saving it,
+so tests and notebooks can inspect or extend it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -40,9 +47,40 @@ OKABE_ITO: tuple[str, ...] = (
 LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
 """Cycled with the colours so overlaid lines also part in greyscale print."""
 
+MARK_COLOR = "#555555"
+"""Intervention marks on a one-scenario figure: grey, apart from the data's colour."""
 
-def plot_run(timeseries: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+MARK_GID = "intervention"
+"""Matplotlib ``gid`` of every intervention line, span and label, so they can be found."""
+
+InterventionMarks = Sequence[Mapping[str, Any]]
+"""Intervention tables as in :attr:`simulation.scenarios.Scenario.interventions`."""
+
+
+def plot_run(
+    timeseries: pd.DataFrame,
+    path: str | Path,
+    title: str | None = None,
+    interventions: InterventionMarks = (),
+) -> Path:
     """One scenario: replicate mean per week with a band of the 2.5-97.5 percentiles."""
+    return _save(run_figure(timeseries, title, interventions), path)
+
+
+def plot_compare(
+    timeseries: pd.DataFrame,
+    path: str | Path,
+    title: str | None = None,
+    interventions: Mapping[str, InterventionMarks] | None = None,
+) -> Path:
+    """Scenarios overlaid: each one's replicate mean with its 2.5-97.5 percentile band."""
+    return _save(compare_figure(timeseries, title, interventions), path)
+
+
+def run_figure(
+    timeseries: pd.DataFrame, title: str | None = None, interventions: InterventionMarks = ()
+) -> Figure:
+    """The figure of :func:`plot_run`, not saved yet."""
     replicates = timeseries["replicate"].nunique()
     name = str(timeseries["scenario"].iloc[0])
     fig, axes = _panels()
@@ -56,24 +94,42 @@ def plot_run(timeseries: pd.DataFrame, path: str | Path, title: str | None = Non
     else:
         seed = int(timeseries["seed"].iloc[0])
         handles = [Line2D([], [], color=OKABE_ITO[0], label=f"one run (seed {seed})")]
+    mark_interventions(axes, interventions)
+    if interventions:
+        handles.append(_mark_handle(MARK_COLOR))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     fig.suptitle(title or name, fontsize="large")
-    return _save(fig, path)
+    return fig
 
 
-def plot_compare(timeseries: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
-    """Scenarios overlaid: each one's replicate mean with its 2.5-97.5 percentile band."""
+def compare_figure(
+    timeseries: pd.DataFrame,
+    title: str | None = None,
+    interventions: Mapping[str, InterventionMarks] | None = None,
+) -> Figure:
+    """The figure of :func:`plot_compare`, not saved yet; marks take their scenario's colour."""
     names = list(dict.fromkeys(timeseries["scenario"]))
+    marks = dict(interventions or {})
+    unknown = sorted(set(marks) - set(names))
+    if unknown:
+        raise ValueError(f"interventions given for scenarios not in the timeseries: {unknown}")
     fig, axes = _panels()
     for ax, panel in zip(axes, _series_panels(), strict=False):
         for index, name in enumerate(names):
             runs = timeseries[timeseries["scenario"] == name]
             color, style = _style(index)
             _draw(ax, runs, panel, color, style, band=runs["replicate"].nunique() > 1, alpha=0.12)
-    handles = [
+    handles: list[Any] = [
         Line2D([], [], color=_style(i)[0], ls=_style(i)[1], label=n) for i, n in enumerate(names)
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(names), 5), frameon=False)
+    labelled: set[tuple[int, str]] = set()
+    for index, name in enumerate(names):
+        for item in marks.get(name, ()):
+            _mark(axes, item, _style(index)[0], labelled)
+    if any(marks.values()):
+        handles.append(_mark_handle(MARK_COLOR))
+    ncols = min(len(handles), 5)
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
     replicates = timeseries.groupby("scenario")["replicate"].nunique().max()
     note = (
         f"mean of {replicates} replicates, band 2.5–97.5 percentile"
@@ -81,7 +137,51 @@ def plot_compare(timeseries: pd.DataFrame, path: str | Path, title: str | None =
         else "one run each"
     )
     fig.suptitle(title or f"{len(names)} scenarios compared ({note})", fontsize="large")
-    return _save(fig, path)
+    return fig
+
+
+def mark_interventions(
+    axes: Sequence[Axes], interventions: InterventionMarks, color: str = MARK_COLOR
+) -> None:
+    """Mark each intervention on every panel of a figure drawn over recorded weeks."""
+    labelled: set[tuple[int, str]] = set()
+    for item in interventions:
+        _mark(axes, item, color, labelled)
+
+
+def _mark(axes: Sequence[Axes], item: Mapping[str, Any], color: str, labelled: set) -> None:
+    """One intervention on every panel: dashed line at its week, light span over its ramp.
+
+    The ramp covers weeks ``week`` to ``week + ramp_weeks - 1``: the first has 1/ramp of the
+    change, the last the full value (simulation.interventions.Intervention.value). The label
+    is written once, in the first panel; an intervention shared by several scenarios of a
+    comparison (same week and label) is labelled once.
+    """
+    week = int(item["week"])
+    ramp = int(item.get("ramp_weeks", 0) or 0)
+    label = str(item.get("label", "") or "")
+    for ax in axes:
+        if ramp > 1:
+            ax.axvspan(week, week + ramp - 1, color=color, alpha=0.08, lw=0, gid=MARK_GID)
+        ax.axvline(week, color=color, ls="--", lw=0.8, alpha=0.9, gid=MARK_GID)
+    if label and axes and (week, label) not in labelled:
+        labelled.add((week, label))
+        axes[0].text(
+            week,
+            0.97,
+            label,
+            transform=axes[0].get_xaxis_transform(),
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize="x-small",
+            color=color,
+            gid=MARK_GID,
+        )
+
+
+def _mark_handle(color: str) -> Line2D:
+    return Line2D([], [], color=color, ls="--", lw=0.8, label="intervention (shaded: its ramp)")
 
 
 def _series_panels() -> tuple[tuple[str, str, str], ...]:
@@ -152,4 +252,11 @@ def _save(fig: Figure, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["OKABE_ITO", "plot_compare", "plot_run"]
+__all__ = [
+    "OKABE_ITO",
+    "compare_figure",
+    "mark_interventions",
+    "plot_compare",
+    "plot_run",
+    "run_figure",
+]

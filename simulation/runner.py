@@ -1,4 +1,4 @@
-"""Run a scenario: replicates of the model, collected as tidy frames.
+"""Run a scenario: replicates of the model, collected as tidy frames, and the run's manifest.
 
 Sits between the scenario files and everything that reads results (the CLI's tables and
 plots, later the sweeps): parameters in, tidy frames out. The model is reached only through
@@ -7,12 +7,20 @@ its constructor, ``run()``, its DataCollector and :func:`simulation.reporters.su
 Replicate ``r`` of base seed ``s`` runs with :func:`replicate_seed` ``(s, r)``, a child of
 numpy's ``SeedSequence``, so a replicate's numbers do not depend on how many replicates are
 run, and the same seeds are shared across scenarios (common random numbers for comparisons).
+
+A scenario is run from a :class:`RunSpec`: its name, its fully resolved parameters and its
+interventions, nothing read from a file. The manifest of a results folder records the specs,
+so :func:`specs_from_manifest` can run them again after the scenario files have changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,10 +29,50 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.params import resolve
+from simulation.interventions import parse as parse_interventions
+from simulation.params import ParameterError, resolve
 from simulation.scenarios import Scenario, load_scenario
 
 ID_COLUMNS: tuple[str, ...] = ("scenario", "replicate", "seed")
+MANIFEST_VERSION = 1
+"""Layout of ``manifest.json``; :func:`specs_from_manifest` reads only this version."""
+
+COMMANDS: tuple[str, ...] = ("run", "compare")
+"""The commands whose results folders can be rerun from their manifest."""
+
+
+class ManifestError(ValueError):
+    """A manifest cannot be read or rerun; the message is one line."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One scenario as it is run: everything needed to repeat it, nothing left to a file.
+
+    ``parameters`` is the full parameter set (scenario file, then ``--weeks``, validated);
+    ``interventions`` the scenario's intervention tables as plain dicts. ``file`` and
+    ``file_sha256`` only trace where they came from.
+    """
+
+    name: str
+    title: str
+    parameters: dict[str, Any] = field(hash=False)
+    interventions: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False)
+    file: str | None = None
+    file_sha256: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest entry of this scenario."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "file": self.file,
+            "file_sha256": self.file_sha256,
+            "overrides": dict(self.overrides),
+            "parameters": dict(self.parameters),
+            "interventions": [dict(item) for item in self.interventions],
+        }
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -32,12 +80,16 @@ def replicate_seed(seed: int, replicate: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(replicate,)).generate_state(1)[0])
 
 
-def run_model(params: dict[str, Any], seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One run with validated parameters: its per-week frame and its end-of-run summary."""
+def run_model(
+    params: dict[str, Any], seed: int, interventions: Sequence[Mapping[str, Any]] = ()
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """One run with validated parameters and interventions: its weekly frame and its summary."""
     from simulation.model import DigitalTransformationModel
     from simulation.reporters import summarize
 
-    model = DigitalTransformationModel(rng=seed, **resolve(params))
+    model = DigitalTransformationModel(
+        rng=seed, interventions=[dict(item) for item in interventions], **resolve(params)
+    )
     model.run()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return frame, dict(summarize(model))
@@ -53,15 +105,43 @@ def scenario_params(
     return resolve(changes)
 
 
-def run_scenario(
+def scenario_spec(
     scenario: str | Path | Scenario,
-    seed: int = 0,
-    replicates: int = 1,
     weeks: int | None = None,
     overrides: dict[str, Any] | None = None,
+) -> RunSpec:
+    """A scenario resolved for running: parameters after ``weeks``, interventions checked.
+
+    Interventions are checked against the run length after ``weeks``, so a ``--weeks`` that
+    ends the run before an intervention starts raises ParameterError naming the scenario.
+    """
+    scenario = load_scenario(scenario)
+    params = scenario_params(scenario, weeks, overrides)
+    interventions = tuple(dict(item) for item in scenario.interventions)
+    where = str(scenario.path) if scenario.path else scenario.name
+    try:
+        parse_interventions(interventions, params["weeks"])
+    except ParameterError as exc:
+        raise ParameterError(f"{where}: {exc}") from None
+    return RunSpec(
+        name=scenario.name,
+        title=scenario.title,
+        parameters=params,
+        interventions=interventions,
+        overrides={**scenario.params, **(overrides or {})},
+        file=str(scenario.path) if scenario.path else None,
+        file_sha256=_sha256(scenario.path) if scenario.path else None,
+    )
+
+
+def run_spec(
+    spec: RunSpec,
+    seed: int = 0,
+    replicates: int = 1,
+    first: int = 0,
     progress: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run ``replicates`` replicates of a scenario; return (timeseries, summary).
+    """Replicates ``first .. first + replicates - 1`` of one spec; return (timeseries, summary).
 
     ``timeseries`` has one row per replicate and recorded week: scenario, replicate, seed,
     week, then the model's weekly reporters. ``summary`` has one row per replicate: scenario,
@@ -70,24 +150,83 @@ def run_scenario(
     """
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
-    scenario = load_scenario(scenario)
-    params = scenario_params(scenario, weeks, overrides)
+    if first < 0:
+        raise ValueError(f"first replicate must be >= 0, got {first}")
     frames, rows = [], []
     bar = tqdm(
-        range(replicates),
-        desc=scenario.name,
+        range(first, first + replicates),
+        desc=spec.name,
         unit="run",
         disable=not progress or replicates == 1,
         leave=False,
     )
     for replicate in bar:
         run_seed = replicate_seed(seed, replicate)
-        frame, summary = run_model(params, run_seed)
-        ids = {"scenario": scenario.name, "replicate": replicate, "seed": run_seed}
+        frame, summary = run_model(spec.parameters, run_seed, spec.interventions)
+        ids = {"scenario": spec.name, "replicate": replicate, "seed": run_seed}
         frames.append(_with_ids(frame, ids))
         rows.append({**ids, **summary})
     timeseries = pd.concat(frames, ignore_index=True)
     return timeseries, pd.DataFrame(rows)
+
+
+def run_scenario(
+    scenario: str | Path | Scenario,
+    seed: int = 0,
+    replicates: int = 1,
+    weeks: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run ``replicates`` replicates of a scenario (with its interventions); see :func:`run_spec`."""
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    return run_spec(scenario_spec(scenario, weeks, overrides), seed, replicates, progress=progress)
+
+
+def run_specs(
+    specs: Sequence[RunSpec], seed: int, replicates: int, progress: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same replicates (same seeds) of every spec, stacked in the order given."""
+    results = [run_spec(s, seed, replicates, progress=progress) for s in specs]
+    return _stack(results)
+
+
+def replicate_batches(
+    specs: Sequence[RunSpec],
+    seed: int,
+    maximum: int,
+    first_batch: int = 10,
+    batch: int = 5,
+    progress: bool = False,
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Add replicates in batches; yield (timeseries, summary) of all replicates so far.
+
+    The first batch has ``first_batch`` replicates, each later one ``batch``, never past
+    ``maximum``. Replicates are numbered 0, 1, ... across batches, so the frames after ``R``
+    replicates equal those of :func:`run_specs` with ``replicates=R``: a later fixed run
+    repeats them. The caller stops the iteration when it has enough.
+    """
+    if maximum < 1 or first_batch < 1 or batch < 1:
+        raise ValueError("maximum, first_batch and batch must be at least 1")
+    done = 0
+    runs: list[list[tuple[pd.DataFrame, pd.DataFrame]]] = [[] for _ in specs]
+    while done < maximum:
+        size = min(first_batch if done == 0 else batch, maximum - done)
+        for parts, spec in zip(runs, specs, strict=True):
+            parts.append(run_spec(spec, seed, size, first=done, progress=progress))
+        done += size
+        yield _stack([_stack(parts) for parts in runs])
+
+
+def _stack(
+    results: Sequence[tuple[pd.DataFrame, pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if len(results) == 1:
+        return results[0]
+    timeseries = pd.concat([t for t, _ in results], ignore_index=True)
+    summary = pd.concat([s for _, s in results], ignore_index=True)
+    return timeseries, summary
 
 
 def _with_ids(frame: pd.DataFrame, ids: dict[str, Any]) -> pd.DataFrame:
@@ -99,38 +238,159 @@ def _with_ids(frame: pd.DataFrame, ids: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
+# --- the manifest ------------------------------------------------------------------------
+
+
 def manifest(
-    scenarios: list[Scenario],
+    command: str,
+    specs: Sequence[RunSpec],
     seed: int,
     replicates: int,
-    weeks: int | None = None,
-    overrides: dict[str, Any] | None = None,
+    argv: Sequence[str] = (),
+    started: datetime | None = None,
+    finished: datetime | None = None,
 ) -> dict[str, Any]:
-    """What a results folder needs to be traced to the run that made it (STYLE.md).
+    """What a results folder needs to be traced to, and rerun as, the run that made it.
 
-    No clock time: two runs with the same inputs write the same manifest.
+    STYLE.md's manifest: package and library versions, the git commit (and whether the tree
+    had changes), the command line, the base seed and every replicate's seed, and each
+    scenario's full parameters and interventions. Clock times live here only, never in the
+    CSV files, so those stay byte-identical for the same inputs.
     """
+    commit, dirty = _git_state()
     return {
+        "manifest_version": MANIFEST_VERSION,
         "dtsim": _version("dtsim"),
-        "git_commit": _git_commit(),
+        "git_commit": commit,
+        "git_dirty": dirty,
         "python": platform.python_version(),
         "mesa": _version("mesa"),
         "numpy": np.__version__,
         "pandas": pd.__version__,
+        "command": command,
+        "argv": list(argv),
+        "started": _iso(started),
+        "finished": _iso(finished),
         "seed": seed,
         "replicates": replicates,
         "replicate_seeds": [replicate_seed(seed, r) for r in range(replicates)],
-        "scenarios": [
-            {
-                "name": s.name,
-                "title": s.title,
-                "file": str(s.path) if s.path else None,
-                "overrides": dict(s.params),
-                "parameters": scenario_params(s, weeks, overrides),
-            }
-            for s in scenarios
-        ],
+        "scenarios": [spec.as_dict() for spec in specs],
     }
+
+
+def utc_now() -> datetime:
+    """Now, in UTC, to the second (the manifest's clock)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def read_manifest(folder: Path) -> tuple[dict[str, Any], list[RunSpec]]:
+    """The manifest of a results folder and its scenarios, checked for a rerun.
+
+    Raises ManifestError (one line) for a missing folder or manifest, broken JSON, a manifest
+    of another layout version, or recorded seeds, parameters or interventions that do not
+    hold together.
+    """
+    import json
+
+    if not folder.exists():
+        raise ManifestError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise ManifestError(
+            f"{folder}: not a folder; give a results folder of dtsim run or compare"
+        )
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise ManifestError(
+            f"{folder}: no manifest.json; only results folders of dtsim run or compare can be rerun"
+        )
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ManifestError(
+            f"{path}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
+        ) from None
+    if not isinstance(record, dict):
+        raise ManifestError(f"{path}: not a dtsim manifest (a JSON object is expected)")
+    version = record.get("manifest_version")
+    if version != MANIFEST_VERSION:
+        written = f"dtsim {record['dtsim']}" if isinstance(record.get("dtsim"), str) else "unknown"
+        found = "none" if version is None else repr(version)
+        raise ManifestError(
+            f"{path}: manifest version {found} (written by {written}) cannot be rerun; "
+            f"this dtsim {_version('dtsim')} reads manifest version {MANIFEST_VERSION}"
+        )
+    if record.get("command") not in COMMANDS:
+        raise ManifestError(
+            f"{path}: command = {record.get('command')!r}; allowed: {', '.join(COMMANDS)}"
+        )
+    seed, replicates = record.get("seed"), record.get("replicates")
+    for key, value, low in (("seed", seed, 0), ("replicates", replicates, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ManifestError(f"{path}: {key} = {value!r}; allowed a whole number >= {low}")
+    seeds = record.get("replicate_seeds")
+    if seeds != [replicate_seed(seed, r) for r in range(replicates)]:
+        raise ManifestError(
+            f"{path}: replicate_seeds do not match seed {seed} and {replicates} replicates"
+        )
+    return record, specs_from_manifest(record, str(path))
+
+
+def specs_from_manifest(record: Mapping[str, Any], where: str = "manifest") -> list[RunSpec]:
+    """The scenarios recorded in a manifest, as run: parameters and interventions validated."""
+    entries = record.get("scenarios")
+    if not isinstance(entries, list) or not entries:
+        raise ManifestError(f"{where}: scenarios must be a non-empty list")
+    if record.get("command") == "run" and len(entries) != 1:
+        raise ManifestError(f"{where}: a run records one scenario, found {len(entries)}")
+    if record.get("command") == "compare" and len(entries) < 2:
+        raise ManifestError(f"{where}: a comparison records two or more scenarios")
+    specs = []
+    for i, entry in enumerate(entries):
+        at = f"{where}: scenarios[{i}]"
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{at} must be an object")
+        name, title = entry.get("name"), entry.get("title")
+        params, interventions = entry.get("parameters"), entry.get("interventions")
+        if not isinstance(name, str) or not name or not isinstance(title, str):
+            raise ManifestError(f"{at}: name and title must be strings")
+        if not isinstance(params, dict) or not isinstance(interventions, list):
+            raise ManifestError(f"{at}: parameters must be an object and interventions a list")
+        try:
+            resolved = resolve(params)
+            if set(params) != set(resolved):
+                missing = sorted(set(resolved) - set(params))
+                raise ParameterError(f"parameters lack {', '.join(missing[:3])}")
+            parse_interventions(interventions, resolved["weeks"])
+        except ParameterError as exc:
+            raise ManifestError(f"{at} ({name}): {exc}") from None
+        specs.append(
+            RunSpec(
+                name=name,
+                title=title,
+                parameters=resolved,
+                interventions=tuple(dict(item) for item in interventions),
+                overrides=dict(entry.get("overrides") or {}),
+                file=entry.get("file"),
+                file_sha256=entry.get("file_sha256"),
+            )
+        )
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ManifestError(f"{where}: scenario names are not distinct: {names}")
+    return specs
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _version(package: str) -> str | None:
@@ -140,8 +400,8 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
-    """The checkout's commit, with ``+dirty`` when files differ from it; None outside git."""
+def _git_state() -> tuple[str | None, bool | None]:
+    """The checkout's commit and whether tracked files differ from it; (None, None) outside git."""
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(
@@ -159,15 +419,26 @@ def _git_commit() -> str | None:
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{head}+dirty" if status else head
+        return None, None
+    return head, bool(status)
 
 
 __all__ = [
+    "COMMANDS",
     "ID_COLUMNS",
+    "MANIFEST_VERSION",
+    "ManifestError",
+    "RunSpec",
     "manifest",
+    "read_manifest",
+    "replicate_batches",
     "replicate_seed",
     "run_model",
     "run_scenario",
+    "run_spec",
+    "run_specs",
     "scenario_params",
+    "scenario_spec",
+    "specs_from_manifest",
+    "utc_now",
 ]

@@ -11,9 +11,14 @@ File format::
     story = "..."            # 3-6 sentences an educator can read aloud
     [parameters]             # any name in simulation.params.PARAMETERS
     collaboration = 0.15
+    [[interventions]]        # optional, any number: a change during the run
+    week = 52                # recorded week the change starts (1..weeks)
+    label = "CDO appointed"  # optional, marks the figures
+    ramp_weeks = 26          # optional: reached linearly over 26 weeks (0: at once)
+    collaboration = 0.7      # any parameter not fixed at the start, with its new value
 
-A later ``[[interventions]]`` table (changes at a given week) will be one more entry in
-:data:`TOP_LEVEL_KEYS`; until then it is an unknown key like any other.
+Interventions are checked by :func:`simulation.interventions.parse` against the scenario's own
+run length; docs/interventions.md describes them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.interventions import CHANGEABLE, FIXED_AT_START
+from simulation.interventions import KEYS as INTERVENTION_KEYS
+from simulation.interventions import parse as parse_interventions
 from simulation.params import PARAMETERS, ParameterError, check_value
 
 SCENARIO_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
@@ -36,6 +44,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "title": "a short name for the scenario (string)",
     "story": "a few sentences an educator can read aloud (string)",
     "parameters": "a table of parameter overrides",
+    "interventions": "[[interventions]] tables: changes at a given week",
 }
 REQUIRED_KEYS: tuple[str, ...] = ("title", "story")
 
@@ -46,13 +55,19 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named set of parameter overrides with the story that motivates it."""
+    """A named set of parameter overrides with the story that motivates it.
+
+    ``interventions`` holds the validated ``[[interventions]]`` tables in file order as plain
+    dicts (week, label, ramp_weeks, then the parameters), so a scenario pickles to worker
+    processes and goes into a manifest as it is; the model takes them as they are.
+    """
 
     name: str
     title: str
     story: str
     params: dict[str, float | int] = field(default_factory=dict, hash=False)
     path: Path | None = None
+    interventions: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
 
 def scenario_dir() -> Path:
@@ -139,12 +154,59 @@ def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenar
             "allowed: a [parameters] table of name = number"
         )
     params = {name: _check_parameter(name, value, where) for name, value in table.items()}
-    return Scenario(name=name, title=texts["title"], story=texts["story"], params=params, path=path)
+    weeks = int(params.get("weeks", PARAMETERS["weeks"].default))
+    interventions = _check_interventions(data.get("interventions", []), weeks, where)
+    return Scenario(
+        name=name,
+        title=texts["title"],
+        story=texts["story"],
+        params=params,
+        path=path,
+        interventions=interventions,
+    )
 
 
-def _check_parameter(name: str, value: Any, where: str) -> float | int:
+def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, Any], ...]:
+    """The ``[[interventions]]`` tables, validated for a run of ``weeks`` recorded weeks.
+
+    Parameter names and values are checked here so the messages read like those of
+    ``[parameters]`` (with a did-you-mean); weeks, ramps, labels and parameters fixed at the
+    start are left to :func:`simulation.interventions.parse`, the model's own check.
+    """
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ScenarioError(
+            f"{where}: interventions = {_toml_repr(items)} is not an array of tables; "
+            "allowed: [[interventions]] tables with week, label, ramp_weeks and parameters"
+        )
+    for i, item in enumerate(items):
+        table = f"interventions[{i}]"
+        if "week" not in item:
+            raise ScenarioError(
+                f"{where}: {table}: missing required key 'week' "
+                f"(the recorded week the change starts, 1..{weeks})"
+            )
+        for key, value in item.items():
+            if key in INTERVENTION_KEYS or key in FIXED_AT_START:
+                continue
+            if key not in PARAMETERS:
+                hint = _did_you_mean(key, (*INTERVENTION_KEYS, *CHANGEABLE))
+                raise ScenarioError(
+                    f"{where}: unknown key {table}.{key}{hint}; allowed: week, label, "
+                    "ramp_weeks and the parameters in simulation/params.py"
+                )
+            _check_parameter(key, value, where, table)
+    try:
+        parse_interventions(items, weeks)
+    except ParameterError as exc:
+        raise ScenarioError(f"{where}: {_one_line(str(exc))}") from None
+    # One at a time, to keep the file's order (parse sorts by week) with each value in the
+    # declared type.
+    return tuple(parse_interventions([item], weeks)[0].as_dict() for item in items)
+
+
+def _check_parameter(name: str, value: Any, where: str, table: str = "parameters") -> float | int:
     """One override, checked by :func:`simulation.params.check_value`, reported in TOML terms."""
-    key = f"parameters.{name}"
+    key = f"{table}.{name}"
     spec = PARAMETERS.get(name)
     if spec is None:
         hint = _did_you_mean(name, PARAMETERS)

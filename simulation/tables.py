@@ -1,13 +1,21 @@
-"""Outcome tables for the terminal: mean and 95% interval over replicates, one column per scenario.
+"""Outcome tables for the terminal, and the intervals behind them.
 
 Reads the summary frame of :func:`simulation.runner.run_scenario`; the rows and their labels
 come from :data:`simulation.reporters.SUMMARY_LABELS`, headline outcomes first.
+
+- :func:`summary_table`: mean and 95% interval over replicates, one column per scenario.
+- :func:`difference_table` and :func:`differences`: each scenario's difference from the
+  first, with the paired t-interval over replicates. Replicate ``r`` of every scenario runs
+  with the same seed (common random numbers), so the differences are paired and their
+  interval is usually much narrower than the unpaired (Welch) one, which is kept for reference.
+- :func:`parse_ci_width` and :func:`precision`: the stopping rule of ``--replicates auto``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -134,12 +142,348 @@ def _render(header: list[str], body: list[list[str]]) -> str:
     return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
+# --- differences from the first scenario ------------------------------------------------
+
+
+def paired_interval(
+    reference: Iterable[float], other: Iterable[float]
+) -> tuple[float, float, float, int]:
+    """Mean of ``other - reference`` pair by pair, with its Student-t interval.
+
+    The two sequences are replicates in the same order (replicate ``r`` of both ran with the
+    same seed); a pair with a NaN on either side is dropped. Returns (mean, low, high, n);
+    with fewer than two pairs the interval is NaN. This is the one-sample t-interval of the
+    differences, so the variance the two runs share (the common random numbers) cancels.
+    """
+    a, b = _floats(reference), _floats(other)
+    if len(a) != len(b):
+        raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
+    keep = np.isfinite(a) & np.isfinite(b)
+    d = b[keep] - a[keep]
+    n = len(d)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(d.mean())
+    if n == 1:
+        return mean, math.nan, math.nan, 1
+    half = _t(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def welch_interval(
+    reference: Iterable[float], other: Iterable[float]
+) -> tuple[float, float, float]:
+    """Difference of means ``other - reference`` with Welch's unpaired t-interval.
+
+    What the interval would be if the replicates were independent (no common random
+    numbers): each side's own variance, Welch-Satterthwaite degrees of freedom. Returns
+    (difference, low, high); NaN interval when either side has fewer than two values.
+    """
+    a, b = _floats(reference), _floats(other)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) == 0 or len(b) == 0:
+        return math.nan, math.nan, math.nan
+    diff = float(b.mean() - a.mean())
+    if len(a) < 2 or len(b) < 2:
+        return diff, math.nan, math.nan
+    va, vb = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = _t(df) * se
+    return diff, diff - half, diff + half
+
+
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "scenario",
+    "reference",
+    "outcome",
+    "n",
+    "mean_difference",
+    "low",
+    "high",
+    "welch_low",
+    "welch_high",
+    "censored",
+    "reference_censored",
+)
+"""Columns of ``differences.csv``: ``low``/``high`` are the paired interval, ``n`` its pairs."""
+
+
+def differences(summary: pd.DataFrame, scenarios: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each scenario's difference from the first, one row per scenario and outcome.
+
+    Rows follow the outcome table; the columns are :data:`DIFFERENCE_COLUMNS`. ``censored``
+    (``reference_censored``) is 1 when a replicate of the scenario (of the reference) had a
+    censored median for that outcome: the recorded value is a lower bound, so the difference
+    is a lower bound (an upper bound) of the true one, and neither when both are set.
+    """
+    from simulation.reporters import HEADLINE, SUMMARY_LABELS
+
+    names = list(scenarios) if scenarios is not None else _names(summary)
+    reference, others = names[0], names[1:]
+    base = _by_replicate(summary, reference)
+    rows = []
+    for name in others:
+        runs = _by_replicate(summary, name)
+        if not runs["seed"].equals(base["seed"]):
+            raise ValueError(f"{name} and {reference} did not run with the same replicate seeds")
+        for key, _, _ in outcome_rows(SUMMARY_LABELS, HEADLINE):
+            a, b = _column(base, key), _column(runs, key)
+            mean, low, high, n = paired_interval(a, b)
+            _, welch_low, welch_high = welch_interval(a, b)
+            rows.append(
+                {
+                    "scenario": name,
+                    "reference": reference,
+                    "outcome": key,
+                    "n": n,
+                    "mean_difference": mean,
+                    "low": low,
+                    "high": high,
+                    "welch_low": welch_low,
+                    "welch_high": welch_high,
+                    "censored": int(_censored(runs, key)),
+                    "reference_censored": int(_censored(base, key)),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+
+
+def format_difference(row: Mapping[str, float]) -> str:
+    """``+mean [low, high]`` of one row of :func:`differences`, with its censoring mark.
+
+    ``>`` the difference is a lower bound (the scenario's median was censored), ``<`` an
+    upper bound (the reference's was), ``~`` neither (both were).
+    """
+    mean, low, high, n = row["mean_difference"], row["low"], row["high"], row["n"]
+    if not math.isfinite(mean):
+        return "n/a"
+    text = ("+" if mean > 0 else "") + format_number(mean)
+    if n > 1 and math.isfinite(low):
+        text += f" [{format_number(low)}, {format_number(high)}]"
+    mark = {(1, 0): ">", (0, 1): "<", (1, 1): "~"}.get(
+        (int(row["censored"]), int(row["reference_censored"])), ""
+    )
+    return mark + text
+
+
+def difference_table(table: pd.DataFrame) -> str:
+    """The rows of :func:`differences` as a text table: outcomes by scenario."""
+    from simulation.reporters import HEADLINE, SUMMARY_LABELS
+
+    others = list(dict.fromkeys(table["scenario"]))
+    cells = {(r["scenario"], r["outcome"]): format_difference(r) for r in _records(table)}
+    header = ["", "outcome", "unit", *others]
+    body = [
+        ["*" if key in HEADLINE else "", label, unit, *(cells[(n, key)] for n in others)]
+        for key, label, unit in outcome_rows(SUMMARY_LABELS, HEADLINE)
+    ]
+    return _render(header, body)
+
+
+def difference_note(table: pd.DataFrame, replicates: int) -> str:
+    """What the numbers in :func:`difference_table` are, as one line under it."""
+    reference = str(table["reference"].iloc[0]) if len(table) else "the first scenario"
+    notes = [
+        f"scenario minus {reference}, mean [{CONFIDENCE:.0%} paired t-interval] over "
+        f"{replicates} replicates with the same seeds"
+    ]
+    flags = {
+        (int(c), int(r))
+        for c, r in zip(table["censored"], table["reference_censored"], strict=True)
+    }
+    if (1, 0) in flags:
+        notes.append("> a lower bound (the scenario's median censored)")
+    if (0, 1) in flags:
+        notes.append(f"< an upper bound ({reference}'s median censored)")
+    if (1, 1) in flags:
+        notes.append("~ both medians censored: neither bound")
+    return "; ".join(notes)
+
+
+# --- how many replicates are enough (--replicates auto) -------------------------------
+
+
+@dataclass(frozen=True)
+class Precision:
+    """One outcome's interval half-width against its target after some replicates.
+
+    ``scenario`` is the scenario whose interval it is (its difference from ``reference`` in a
+    comparison); ``limit`` the largest half-width allowed, in the outcome's unit.
+    """
+
+    outcome: str
+    scenario: str
+    half_width: float
+    limit: float
+    reference: str | None = None
+
+    @property
+    def met(self) -> bool:
+        return math.isfinite(self.half_width) and self.half_width <= self.limit
+
+    @property
+    def ratio(self) -> float:
+        """Half-width over limit: at most 1 when met."""
+        if not math.isfinite(self.half_width):
+            return math.inf
+        if self.limit > 0:
+            return self.half_width / self.limit
+        return 0.0 if self.half_width == 0 else math.inf
+
+
+def parse_ci_width(text: str) -> dict[str, tuple[float, bool]]:
+    """The targets of ``--ci-width``: outcome -> (value, relative).
+
+    ``0.05`` sets every headline outcome's target half-width to 5% of its mean (relative);
+    ``ttm_all=0.5`` sets that outcome's to 0.5 in its own unit (absolute), for any outcome of
+    the table; items are separated by commas and ``0.05,ttm_all=0.5`` combines both. Raises
+    ValueError with a one-line message.
+    """
+    from simulation.reporters import HEADLINE, SUMMARY_LABELS
+
+    targets: dict[str, tuple[float, bool]] = {}
+    relative: float | None = None
+    items = [item.strip() for item in text.split(",")]
+    if not any(items):
+        raise ValueError("is empty; give a fraction of the mean such as 0.05, or KEY=VALUE")
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip() if sep else ""
+        number = _positive(value if sep else item, item)
+        if not sep:
+            if relative is not None:
+                raise ValueError(f"gives more than one relative width ({text!r})")
+            relative = number
+            continue
+        if key not in SUMMARY_LABELS:
+            raise ValueError(f"unknown outcome {key!r}; allowed: {', '.join(SUMMARY_LABELS)}")
+        if key in targets:
+            raise ValueError(f"gives {key} more than once")
+        targets[key] = (number, False)
+    if relative is not None:
+        for key in HEADLINE:
+            targets.setdefault(key, (relative, True))
+    return {key: targets[key] for key in (*HEADLINE, *SUMMARY_LABELS) if key in targets}
+
+
+def precision(
+    summary: pd.DataFrame,
+    targets: Mapping[str, tuple[float, bool]],
+    scenarios: Sequence[str] | None = None,
+    paired: bool = False,
+) -> list[Precision]:
+    """Half-width of each targeted outcome's 95% interval against its target.
+
+    Without ``paired``, each scenario's own interval of the mean (``dtsim run``). With
+    ``paired``, the paired interval of each scenario's difference from the first
+    (``dtsim compare``); a relative target is then a fraction of the first scenario's mean,
+    so "5%" means differences of 5% of the reference level are resolved.
+    """
+    names = list(scenarios) if scenarios is not None else _names(summary)
+    out = []
+    if paired:
+        base = _by_replicate(summary, names[0])
+        for name in names[1:]:
+            runs = _by_replicate(summary, name)
+            for key, (value, relative) in targets.items():
+                a, b = _column(base, key), _column(runs, key)
+                _, low, high, _ = paired_interval(a, b)
+                level = abs(mean_interval(a)[0])
+                limit = value * level if relative else value
+                out.append(Precision(key, name, (high - low) / 2, limit, names[0]))
+        return out
+    for name in names:
+        runs = summary[summary["scenario"] == name]
+        for key, (value, relative) in targets.items():
+            mean, low, high, n = mean_interval(_column(runs, key))
+            half = (high - low) / 2 if n > 1 else math.nan
+            limit = value * abs(mean) if relative else value
+            out.append(Precision(key, name, half, limit))
+    return out
+
+
+def precision_line(checks: Sequence[Precision]) -> str:
+    """Each outcome's widest half-width against its target, e.g. for a progress line."""
+    worst: dict[str, Precision] = {}
+    for check in checks:
+        if check.outcome not in worst or check.ratio > worst[check.outcome].ratio:
+            worst[check.outcome] = check
+    parts = []
+    for key, check in worst.items():
+        many = len({c.scenario for c in checks if c.outcome == key}) > 1
+        where = f" ({check.scenario})" if many else ""
+        verdict = "ok" if check.met else "too wide"
+        parts.append(
+            f"{key}{where} ±{format_number(check.half_width)} "
+            f"(target ±{format_number(check.limit)}, {verdict})"
+        )
+    return ", ".join(parts)
+
+
+def _floats(values: Iterable[float]) -> np.ndarray:
+    return np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
+
+
+def _t(df: float) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+
+
+def _names(summary: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(summary["scenario"]))
+
+
+def _by_replicate(summary: pd.DataFrame, name: str) -> pd.DataFrame:
+    runs = summary[summary["scenario"] == name]
+    if runs.empty:
+        raise ValueError(f"no replicates of scenario {name!r} in the summary")
+    return runs.set_index("replicate").sort_index()
+
+
+def _column(runs: pd.DataFrame, key: str) -> pd.Series:
+    return runs[key] if key in runs else pd.Series(math.nan, index=runs.index)
+
+
+def _censored(runs: pd.DataFrame, key: str) -> bool:
+    flag = f"{key}_censored"
+    return flag in runs and bool((pd.to_numeric(runs[flag], errors="coerce") > 0).any())
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return table.to_dict("records")
+
+
+def _positive(text: str, item: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{item!r} is not a number or KEY=VALUE") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"must be > 0, got {item!r}")
+    return value
+
+
 __all__ = [
+    "DIFFERENCE_COLUMNS",
+    "Precision",
+    "difference_note",
+    "difference_table",
+    "differences",
     "format_cell",
+    "format_difference",
     "format_number",
     "format_outcome",
     "interval_note",
     "mean_interval",
     "outcome_rows",
+    "paired_interval",
+    "parse_ci_width",
+    "precision",
+    "precision_line",
     "summary_table",
+    "welch_interval",
 ]

@@ -14,6 +14,7 @@ from scipy import stats
 
 from simulation.cli import OUTPUT_FILES, main
 from simulation.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.scenarios import scenario_names
 from simulation.tables import (
     format_cell,
     format_outcome,
@@ -23,9 +24,16 @@ from simulation.tables import (
     summary_table,
 )
 
-SHIPPED = ("cdo_led", "locked_down", "partnership", "shadow_it_boom", "siloed")
+SHIPPED = tuple(scenario_names())
+"""Every file in scenarios/; the five lever scenarios of the README are among them."""
 RUN_FILES = {"timeseries.csv", "summary.csv", "run.png", "manifest.json"}
-COMPARE_FILES = {"timeseries.csv", "summary.csv", "compare.png", "manifest.json"}
+COMPARE_FILES = {
+    "timeseries.csv",
+    "summary.csv",
+    "differences.csv",
+    "compare.png",
+    "manifest.json",
+}
 
 
 def python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -65,14 +73,16 @@ def test_python_dash_m_is_the_same_command() -> None:
     result = python("-m", "simulation", "--help")
     assert result.returncode == 0
     assert result.stdout.startswith("usage: dtsim")
-    for command in ("scenarios", "run", "compare"):
+    for command in ("scenarios", "run", "compare", "rerun"):
         assert command in result.stdout
 
 
 # --- scenarios -----------------------------------------------------------------------------
 
 
-def test_scenarios_lists_all_five_with_levers(capsys) -> None:
+def test_scenarios_lists_every_file_with_levers(capsys) -> None:
+    readme = {"cdo_led", "locked_down", "partnership", "shadow_it_boom", "siloed"}
+    assert readme <= set(SHIPPED)
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     header, _rule, *rows = out.strip().splitlines()
@@ -116,7 +126,8 @@ def test_same_seed_gives_byte_identical_csv(tmp_path: Path, small_scenario: Path
 
 
 def test_single_run_prints_plain_values(small_scenario: Path, tmp_path: Path, capsys) -> None:
-    assert main(["run", str(small_scenario), "--weeks", "8", "--replicates", "1", "--out", str(tmp_path / "o")]) == 0
+    argv = ["run", str(small_scenario), "--weeks", "8", "--replicates", "1"]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
     assert "one run" in printed
     assert "[" not in printed.split("outcome", 1)[1].split("(*", 1)[0]
@@ -180,7 +191,7 @@ def test_compare_default_folder(small_scenario: Path, tmp_path: Path, monkeypatc
 # --- errors: exit status 2 and one line ----------------------------------------------------
 
 BAD_FILES = {
-    "unknown top-level key": (lambda v: v + "[[interventions]]\nweek = 1\n", "'interventions'"),
+    "unknown top-level key": (lambda v: v + "[[intervention]]\nweek = 1\n", "'intervention'"),
     "unknown parameter": (
         lambda v: v.replace("governance", "governnace"),
         "parameters.governnace (did you mean 'governance'?)",
@@ -229,6 +240,16 @@ def test_bad_scenario_file_exits_2_with_one_line(
         (["run"], "required: SCENARIO"),
         (["compare", "siloed"], "compare needs at least two scenarios"),
         (["compare", "siloed", "siloed"], "scenario 'siloed' given more than once"),
+        (["run", "siloed", "--replicates", "auto"], "--replicates auto needs --ci-width W"),
+        (["run", "siloed", "--ci-width", "0.1"], "--ci-width needs --replicates auto"),
+        (["compare", "siloed", "partnership", "--max-replicates", "9"], "needs --replicates auto"),
+        (["run", "siloed", "--replicates", "auto", "--ci-width", "0"], "--ci-width: must be > 0"),
+        (["run", "siloed", "--replicates", "auto", "--ci-width", "nan"], "must be > 0"),
+        (["run", "siloed", "--replicates", "auto", "--ci-width", "ttm=1"], "unknown outcome 'ttm'"),
+        (["run", "siloed", "--replicates", "auto", "--ci-width", "0.1,0.2"], "more than one"),
+        (["run", "siloed", "--replicates", "auto", "--ci-width", "wide"], "'wide' is not a number"),
+        (["run", "siloed", "--max-replicates", "1"], "--max-replicates: must be at least 2"),
+        (["rerun"], "required: DIR"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "required: COMMAND"),
     ],

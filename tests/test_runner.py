@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.params import LEVERS, PARAMETERS, ParameterError
+from simulation.params import LEVERS, PARAMETERS, ParameterError, resolve
 from simulation.reporters import HEADLINE
 from simulation.runner import (
     ID_COLUMNS,
+    MANIFEST_VERSION,
+    RunSpec,
     manifest,
+    replicate_batches,
     replicate_seed,
     run_model,
     run_scenario,
+    run_spec,
+    run_specs,
     scenario_params,
+    scenario_spec,
 )
 from simulation.scenarios import load_scenario
 
@@ -104,12 +112,67 @@ def test_at_least_one_replicate(small_scenario) -> None:
 
 
 def test_manifest_traces_the_run(small_scenario) -> None:
-    scenario = load_scenario(small_scenario)
-    record = manifest([scenario], seed=3, replicates=2, weeks=WEEKS)
+    spec = scenario_spec(small_scenario, weeks=WEEKS)
+    record = manifest("run", [spec], seed=3, replicates=2, argv=["dtsim", "run", "small"])
+    assert record["manifest_version"] == MANIFEST_VERSION
+    assert record["command"] == "run" and record["argv"] == ["dtsim", "run", "small"]
     assert record["seed"] == 3
     assert record["replicate_seeds"] == [replicate_seed(3, 0), replicate_seed(3, 1)]
     (entry,) = record["scenarios"]
     assert entry["name"] == "small"
     assert entry["parameters"]["weeks"] == WEEKS
-    assert {k: entry["parameters"][k] for k in LEVERS} == {k: scenario.params[k] for k in LEVERS}
+    assert set(entry["parameters"]) == set(PARAMETERS)
+    assert {k: entry["parameters"][k] for k in LEVERS} == {k: spec.overrides[k] for k in LEVERS}
+    assert entry["file_sha256"] == hashlib.sha256(small_scenario.read_bytes()).hexdigest()
+    assert entry["interventions"] == []
     assert record["mesa"] and record["numpy"] and record["python"]
+
+
+# --- interventions -------------------------------------------------------------------------
+
+CDO = {"week": 6, "label": "CDO", "ramp_weeks": 0, "collaboration": 0.8}
+
+
+def test_run_model_applies_interventions_and_reports_the_levers_now(small_scenario) -> None:
+    params = {**load_scenario(small_scenario).params, "weeks": WEEKS}
+    plain, _ = run_model(params, seed=5)
+    changed, _ = run_model(params, seed=5, interventions=[CDO])
+    for column in ("collaboration_now", "governance_now", "marketing_budget_now"):
+        assert column in plain.columns
+    assert (plain["collaboration_now"] == 0.15).all()
+    assert changed["collaboration_now"].tolist() == [0.15] * 5 + [0.8] * (WEEKS - 5)
+    # the same market until the change: common random numbers across the two runs
+    pd.testing.assert_frame_equal(plain.iloc[:5], changed.iloc[:5])
+
+
+def test_run_spec_runs_the_recorded_interventions(small_scenario) -> None:
+    spec = scenario_spec(small_scenario, weeks=WEEKS)
+    with_cdo = RunSpec("small", "t", spec.parameters, (CDO,))
+    timeseries, _ = run_spec(with_cdo, seed=2, replicates=2)
+    assert list(timeseries.columns[:4]) == [*ID_COLUMNS, "week"]
+    assert set(timeseries.loc[timeseries["week"] >= 6, "collaboration_now"]) == {0.8}
+
+
+def test_intervention_after_the_last_week_names_the_scenario(
+    small_scenario, write_scenario
+) -> None:
+    text = small_scenario.read_text() + "\n[[interventions]]\nweek = 30\ncollaboration = 0.8\n"
+    path = write_scenario(text, name="late")
+    assert scenario_spec(path).interventions[0]["week"] == 30
+    with pytest.raises(ParameterError, match=r"late\.toml: interventions\[0\]\.week = 30"):
+        scenario_spec(path, weeks=WEEKS)
+
+
+def test_batches_are_the_replicates_of_a_fixed_run(small_scenario) -> None:
+    specs = [
+        scenario_spec(small_scenario, weeks=8),
+        RunSpec("other", "o", resolve({"weeks": 8, "n_customers": 300, "warmup_weeks": 2})),
+    ]
+    sizes, last = [], None
+    for timeseries, summary in replicate_batches(specs, 4, maximum=5, first_batch=2, batch=2):
+        sizes.append(summary["replicate"].nunique())
+        last = timeseries, summary
+    assert sizes == [2, 4, 5]
+    fixed = run_specs(specs, 4, 5)
+    pd.testing.assert_frame_equal(last[0], fixed[0])
+    pd.testing.assert_frame_equal(last[1], fixed[1])

@@ -17,13 +17,14 @@ from simulation.scenarios import (
     load_scenario,
 )
 
-SHIPPED = ("cdo_led", "locked_down", "partnership", "shadow_it_boom", "siloed")
-EXPECTED_LEVERS = {
+SHIPPED = ("cdo_led", "cdo_turnaround", "locked_down", "partnership", "shadow_it_boom", "siloed")
+EXPECTED_LEVERS = {  # the levers the run starts with
     "siloed": (0.15, 0.5, 0.25),
     "shadow_it_boom": (0.1, 0.15, 0.7),
     "locked_down": (0.15, 0.95, 0.1),
     "partnership": (0.8, 0.5, 0.3),
     "cdo_led": (0.65, 0.6, 0.5),
+    "cdo_turnaround": (0.15, 0.5, 0.25),  # siloed's, until its intervention in week 52
 }
 
 
@@ -31,7 +32,7 @@ def test_scenario_dir_is_the_repository_folder() -> None:
     assert Path(__file__).resolve().parent.parent / "scenarios" == SCENARIO_DIR
 
 
-def test_list_scenarios_finds_the_five_shipped() -> None:
+def test_list_scenarios_finds_the_six_shipped() -> None:
     assert [s.name for s in list_scenarios()] == sorted(SHIPPED)
 
 
@@ -42,6 +43,13 @@ def test_shipped_scenario_sets_only_its_levers(name: str) -> None:
     assert scenario.path == SCENARIO_DIR / f"{name}.toml"
     assert set(scenario.params) == set(LEVERS)
     assert tuple(scenario.params[k] for k in LEVERS) == EXPECTED_LEVERS[name]
+
+
+def test_only_the_turnaround_changes_course() -> None:
+    changing = {s.name for s in list_scenarios() if s.interventions}
+    assert changing == {"cdo_turnaround"}
+    (cdo,) = load_scenario("cdo_turnaround").interventions
+    assert set(cdo) - {"week", "label", "ramp_weeks"} <= set(LEVERS)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -101,8 +109,13 @@ def test_message_has_the_documented_shape(
 
 BAD_FILES = {
     "unknown top-level key": (
-        lambda v: v + "\n[[interventions]]\nweek = 10\n",
-        ["'interventions'", "unknown top-level key", "allowed: title, story, parameters"],
+        lambda v: v + "\n[[intervention]]\nweek = 10\n",
+        [
+            "'intervention'",
+            "unknown top-level key",
+            "did you mean 'interventions'",
+            "allowed: title, story, parameters, interventions",
+        ],
     ),
     "misspelt top-level key": (
         lambda v: v.replace("title =", "titel ="),
