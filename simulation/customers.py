@@ -58,6 +58,7 @@ class CustomerPopulation:
         streams = streams or {}
         self.churn_rng = streams.get("churn", rng)
         self.arrival_rng = streams.get("arrivals", rng)
+        self.newcomer_rng = streams.get("newcomers", self.arrival_rng)
         self.reach_rng = streams.get("reach", rng)
         self.channels = rng.random((n, N_CHANNELS)) < CHANNEL_USE
         self._ensure_a_channel(np.arange(n), rng)
@@ -166,9 +167,9 @@ class CustomerPopulation:
             self.active[joining] = True
             self.active_count += int(joining.size)
             self.channels[joining] = (
-                self.arrival_rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
+                self.newcomer_rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
             )
-            self._ensure_a_channel(joining, self.arrival_rng)
+            self._ensure_a_channel(joining, self.newcomer_rng)
             self._set_weights(joining)
             s[joining] = mood
             self.expectation[joining] = x[joining] + p["expectation_drift"]

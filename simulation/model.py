@@ -52,7 +52,8 @@ STREAMS = (
     "reach",  # which customers a breach touches
     "customers",  # the starting customers
     "churn",  # which customers leave
-    "arrivals",  # which empty cells new customers fill, and their channels
+    "arrivals",  # which empty cells new customers fill (one draw per cell every week)
+    "newcomers",  # the channels of new customers
 )
 SPEND_WINDOW = 52  # weeks of spending behind the per-week shadow spend share
 
@@ -221,6 +222,9 @@ class DigitalTransformationModel(mesa.Model):
         """The twelve steps of a week, in order (docs/ODD.md section 3)."""
         self.week_abs += 1
         self.week += 1
+        # The levers in force this week (after interventions; adaptive leaders move them at
+        # the end of the week, for the next one).
+        self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
         self._new_counters()
         self.raise_requests()
         self.choose_channels()
@@ -712,7 +716,9 @@ class DigitalTransformationModel(mesa.Model):
                     for name in intervention.changes:
                         older.pop(name, None)
                 self._ramps.append((intervention, before))
-                self._events_ahead.append(("intervention", intervention.label or "parameters changed"))
+                self._events_ahead.append(
+                    ("intervention", intervention.label or "parameters changed")
+                )
         still: list[tuple[Intervention, dict[str, float]]] = []
         for intervention, before in self._ramps:
             for name, old in before.items():

@@ -113,16 +113,16 @@ def it_utilisation(m: Model) -> float:
 
 
 def collaboration_now(m: Model) -> float:
-    """The levers in effect this week (interventions and adaptive leaders included)."""
-    return m.collaboration
+    """The levers in force during this week (interventions and adaptive leaders included)."""
+    return m.levers_now[0]
 
 
 def governance_now(m: Model) -> float:
-    return m.governance
+    return m.levers_now[1]
 
 
 def marketing_budget_now(m: Model) -> float:
-    return m.marketing_budget
+    return m.levers_now[2]
 
 
 REPORTERS = {
