@@ -18,6 +18,10 @@ _API = {
     "load_scenario": "simulation.scenarios",
     "list_scenarios": "simulation.scenarios",
     "run_scenario": "simulation.runner",
+    "load_results": "simulation.results",
+    "load_series": "simulation.results",
+    "run_sweep": "simulation.sweep",
+    "load_experiment": "simulation.experiment",
 }
 
 __all__ = [
@@ -26,17 +30,24 @@ __all__ = [
     "DigitalTransformationModel",
     "__version__",
     "list_scenarios",
+    "load_experiment",
+    "load_results",
     "load_scenario",
+    "load_series",
     "run_scenario",
+    "run_sweep",
     "summarize",
 ]
 
 if TYPE_CHECKING:
+    from simulation.experiment import load_experiment
     from simulation.model import DigitalTransformationModel
     from simulation.params import LEVERS, PARAMETERS
     from simulation.reporters import summarize
+    from simulation.results import load_results, load_series
     from simulation.runner import run_scenario
     from simulation.scenarios import list_scenarios, load_scenario
+    from simulation.sweep import run_sweep
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,5 @@
-"""The ``dtsim`` command: list scenarios, run one, compare several, rerun a results folder.
+"""The ``dtsim`` command: list scenarios, run one, compare several, rerun a results folder,
+sweep an experiment.
 
 Thin by design: it parses, calls :mod:`simulation.runner`, :mod:`simulation.tables` and
 :mod:`simulation.plots`, and prints. Those (and pandas, matplotlib, the model) are imported
@@ -70,9 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ScenarioError, ParameterError) as exc:
         return _fail(str(exc), 2)
     except ValueError as exc:
+        from simulation.results import ResultsError
         from simulation.runner import ManifestError
 
-        if isinstance(exc, ManifestError):
+        if isinstance(exc, ManifestError | ResultsError):
             return _fail(str(exc), 2)
         raise
     except SystemExit as exc:  # --help and --version
@@ -176,6 +178,66 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"results folder (default: a new {RESULTS_DIR}/rerun-<scenario>-<time>/)",
     )
     rerun.set_defaults(handler=cmd_rerun)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run an experiment (experiments/*.toml): every point and replicate, committed "
+        "run by run to DIR/results.sqlite; the same command resumes where it stopped",
+    )
+    sweep.add_argument(
+        "experiment",
+        metavar="EXPERIMENT",
+        help="experiment name in experiments/ or path to a .toml file",
+    )
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"sweep folder (default {RESULTS_DIR}/<experiment>/); a folder holding this "
+        "experiment's store is resumed",
+    )
+    executors = sweep.add_mutually_exclusive_group()
+    executors.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: one per core); 1 runs in this process",
+    )
+    executors.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or local:N "
+        "for a Dask LocalCluster of N single-threaded worker processes",
+    )
+    sweep.add_argument(
+        "--fresh", action="store_true", help="delete DIR's store and start the sweep over"
+    )
+    sweep.add_argument(
+        "--retry-failed", action="store_true", help="run again the runs stored as failed"
+    )
+    sweep.set_defaults(handler=cmd_sweep)
+
+    export = commands.add_parser(
+        "export", help="write a sweep's results as one table (parquet or csv)"
+    )
+    export.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    export.add_argument(
+        "--format", choices=("parquet", "csv"), default="parquet", help="default parquet"
+    )
+    export.add_argument(
+        "--out", type=Path, default=None, help="file or folder (default: DIR/results.FORMAT)"
+    )
+    export.set_defaults(handler=cmd_export)
+
+    plot = commands.add_parser(
+        "plot", help="figures of a sweep (heatmaps, lines, trade-off), best settings, Pareto set"
+    )
+    plot.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    plot.add_argument("--out", type=Path, default=None, help="folder (default: DIR/figures)")
+    plot.set_defaults(handler=cmd_plot)
     return parser
 
 
@@ -272,6 +334,77 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     _report(command, specs, summary, seed, folder, None)
     # Exit 1 when a file differs, so that scripts and CI can check a reproduction.
     return 0 if _report_identical(source, folder, command) else 1
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``dtsim sweep``: an experiment's runs into its store, resumed if it was started.
+
+    Exit status 0 when every run is stored as ok, 1 when some are stored as failed (or the
+    executor broke down: the finished runs are kept), 2 for a bad experiment or folder.
+    """
+    import shlex
+
+    from simulation.experiment import ExperimentError, load_experiment
+    from simulation.sweep import (
+        ExecutorError,
+        SweepError,
+        check_scheduler,
+        print_summary,
+        run_sweep,
+    )
+
+    try:
+        if args.scheduler is not None:
+            check_scheduler(args.scheduler)
+        experiment = load_experiment(args.experiment)
+        for note in experiment.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        print(f"{experiment.name}: {experiment.title}")
+        report = run_sweep(
+            experiment,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fresh=args.fresh,
+            retry_failed=args.retry_failed,
+            progress=True,
+            argv=[PROG, *args.argv],
+        )
+    except (ExperimentError, SweepError) as exc:
+        raise UsageError(str(exc)) from None
+    except ExecutorError as exc:
+        return _fail(str(exc), 1)
+    again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
+    print_summary(report, command=f"{PROG} {shlex.join(again)}")
+    from simulation.results import ResultsError, print_best
+
+    print()
+    try:
+        print_best(report.out)
+    except ResultsError as exc:  # e.g. no run ok yet: the sweep itself is done, say why
+        print(f"{PROG}: note: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 1 if report.stored_failed else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``dtsim export``: a sweep's results as one tidy table (one row per run)."""
+    from simulation.results import export_results
+
+    path = export_results(args.folder, args.format, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``dtsim plot``: the figures a sweep's shape calls for (heatmaps, lines, trade-offs)."""
+    from simulation.results import plot_results, print_best
+
+    paths = plot_results(args.folder, args.out)
+    for path in paths:
+        print(f"wrote {path}")
+    print()
+    print_best(args.folder)
+    return 0
 
 
 def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
@@ -584,6 +717,13 @@ def _weeks(text: str) -> int:
         return int(check_value("weeks", _integer(text)))
     except ParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
 
 
 def _integer(text: str) -> int:

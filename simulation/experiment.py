@@ -1,0 +1,639 @@
+"""Experiment files: which parameters a sweep varies, how they are sampled, and its runs.
+
+In the flow: ``experiments/*.toml`` -> :func:`load_experiment` -> a validated
+:class:`Experiment` (a base scenario plus a design) -> :meth:`Experiment.runs` ->
+:mod:`simulation.sweep`, which runs them and writes them to :mod:`simulation.store`.
+Nothing here runs the model: an experiment is data, checked the way scenario files are
+(every mistake is one line naming the file, the key and what is allowed).
+
+File format (docs/sweeps.md)::
+
+    title = "Collaboration x governance"
+    description = "..."            # optional
+    scenario = "siloed"            # base scenario: a name in scenarios/ or a path
+    sampler = "grid"               # grid | lhs | sobol
+    samples = 256                  # lhs and sobol only: number of points
+    seed = 0                       # the sampler's and the runs' seeds derive from it
+    replicates = 10                # runs per point
+    weeks = 104                    # optional: the scenario's (or the default) otherwise
+    series = ["shadow_share"]      # optional: per-week reporters to keep (default none)
+
+    [parameters]                   # the varied parameters, in the order written
+    collaboration = [0.15, 0.75]                     # grid only: these values
+    governance = { range = [0.0, 1.0], count = 11 }  # grid: 11 values, ends included
+    # lhs / sobol: name = { range = [lo, hi] }: the interval to sample
+
+Seeds: replicate ``r`` of every point runs with ``replicate_seed(seed, r)``, the seed of
+replicate ``r`` in ``dtsim run`` with base seed ``seed``. Every point thus sees the same
+random numbers (common random numbers: differences between points are the parameters',
+not the dice's), and a run's seed depends on the experiment seed and its index only, never
+on the executor or the order in which runs finish.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import os
+import tomllib
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from simulation.params import PARAMETERS, ParameterError, ParamSpec
+from simulation.scenarios import ScenarioError, load_scenario
+
+EXPERIMENT_DIR: Path = Path(__file__).resolve().parent.parent / "experiments"
+"""The repository's ``experiments/`` folder, where ``dtsim sweep NAME`` looks."""
+
+SUFFIX = ".toml"
+SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol")
+TOP_LEVEL_KEYS: dict[str, str] = {
+    "title": "a short name for the experiment (string)",
+    "description": "what the experiment asks (string, optional)",
+    "scenario": "the base scenario: a name in scenarios/ or a path to a .toml file (string)",
+    "sampler": "grid, lhs or sobol (string)",
+    "samples": "the number of points drawn by lhs or sobol (whole number >= 1)",
+    "seed": "the experiment seed (whole number >= 0)",
+    "replicates": "runs per point (whole number >= 1)",
+    "weeks": "recorded weeks of every run (whole number, optional)",
+    "series": "per-week reporters to keep, a list of names (optional)",
+    "parameters": "a [parameters] table of the varied parameters",
+}
+REQUIRED_KEYS: tuple[str, ...] = ("title", "scenario", "sampler", "seed", "replicates")
+RANGE_KEYS: tuple[str, ...] = ("range", "count")
+NOT_VARIED: dict[str, str] = {"weeks": "set the top-level key weeks instead"}
+"""Parameters a sweep may not vary, and what to do instead."""
+
+
+class ExperimentError(ValueError):
+    """An experiment cannot be found or its file is invalid; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One varied parameter: its grid values, or the interval lhs and sobol sample."""
+
+    name: str
+    values: tuple[float | int, ...] = ()
+    low: float | int | None = None
+    high: float | int | None = None
+
+    @property
+    def spec(self) -> ParamSpec:
+        return PARAMETERS[self.name]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep.
+
+    ``index`` = ``point * replicates + replicate`` is the run's id in the store; ``params``
+    holds the point's varied values only (the ``params`` column of the store); the full set
+    is :meth:`Experiment.parameters`. ``seed`` is ``replicate_seed(experiment seed,
+    replicate)``.
+    """
+
+    index: int
+    point: int
+    replicate: int
+    params: dict[str, float | int] = field(hash=False)
+    seed: int
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment file: a base scenario, the varied parameters and a sampler.
+
+    ``base_parameters`` is the base scenario's full parameter set after ``weeks``;
+    ``interventions`` its intervention tables, applied in every run. ``text`` is the file
+    as it was read (the store keeps a copy).
+    """
+
+    name: str
+    title: str
+    description: str
+    scenario: str
+    sampler: str
+    samples: int | None
+    seed: int
+    replicates: int
+    weeks: int
+    series: tuple[str, ...]
+    dimensions: tuple[Dimension, ...]
+    base_parameters: dict[str, Any] = field(hash=False)
+    interventions: tuple[dict[str, Any], ...] = field(hash=False)
+    text: str = field(default="", repr=False)
+    path: Path | None = None
+
+    @property
+    def varied(self) -> list[str]:
+        """Names of the varied parameters, in the order the file gives them."""
+        return [d.name for d in self.dimensions]
+
+    @property
+    def n_points(self) -> int:
+        if self.sampler == "grid":
+            return math.prod(len(d.values) for d in self.dimensions)
+        assert self.samples is not None
+        return self.samples
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_points * self.replicates
+
+    @property
+    def notes(self) -> list[str]:
+        """Advice that is not an error (printed by ``dtsim sweep``)."""
+        notes = []
+        if self.sampler == "sobol" and self.samples is not None and not _power_of_two(self.samples):
+            lower = 1 << (self.samples.bit_length() - 1)
+            notes.append(
+                f"{self.where}: samples = {self.samples} is not a power of 2; Sobol points are "
+                f"balanced only in blocks of powers of 2 (e.g. {lower} or {lower * 2})"
+            )
+        return notes
+
+    @property
+    def where(self) -> str:
+        return _display(self.path) if self.path else self.name
+
+    def points(self) -> list[dict[str, float | int]]:
+        """The design: one dict of varied values per point, in run order (a copy)."""
+        return [dict(p) for p in self._points]
+
+    @cached_property
+    def _points(self) -> tuple[dict[str, float | int], ...]:
+        if self.sampler == "grid":
+            names = self.varied
+            combos = itertools.product(*(d.values for d in self.dimensions))
+            return tuple(dict(zip(names, combo, strict=True)) for combo in combos)
+        assert self.samples is not None
+        return tuple(_sample(self.sampler, self.dimensions, self.samples, self.seed))
+
+    def seeds(self) -> list[int]:
+        """The model seed of each replicate, shared by every point."""
+        from simulation.runner import replicate_seed
+
+        return [replicate_seed(self.seed, r) for r in range(self.replicates)]
+
+    def iter_runs(self) -> Iterator[Run]:
+        """Every run in index order, without building the list."""
+        seeds = self.seeds()
+        for p, point in enumerate(self._points):
+            for r, seed in enumerate(seeds):
+                yield Run(p * self.replicates + r, p, r, point, seed)
+
+    def runs(self) -> list[Run]:
+        """Every run: point ``p``, replicate ``r`` has index ``p * replicates + r``."""
+        return list(self.iter_runs())
+
+    def parameters(self, run: Run) -> dict[str, Any]:
+        """A run's full parameter set: the base scenario's, then the point's."""
+        return {**self.base_parameters, **run.params}
+
+    def design(self) -> dict[str, Any]:
+        """The canonical design: everything that decides the runs' numbers, nothing else.
+
+        Titles, descriptions and comments are left out, so rewording a file does not change
+        the fingerprint; a changed default in simulation/params.py does (it is in the base
+        parameters).
+        """
+        return {
+            "sampler": self.sampler,
+            "varied": self.varied,
+            "points": [dict(p) for p in self._points],
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "seeds": self.seeds(),
+            "weeks": self.weeks,
+            "series": list(self.series),
+            "base_parameters": dict(sorted(self.base_parameters.items())),
+            "interventions": [dict(item) for item in self.interventions],
+        }
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical design (as JSON with sorted keys)."""
+        return hashlib.sha256(canonical_json(self.design()).encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: the same design gives the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def experiment_names() -> list[str]:
+    """Names of the shipped experiments (file stems in ``experiments/``), sorted."""
+    return sorted(path.stem for path in EXPERIMENT_DIR.glob(f"*{SUFFIX}"))
+
+
+def load_experiment(name_or_path: str | Path | Experiment) -> Experiment:
+    """Load an experiment by name (``smoke``) or by path (``my/sweep.toml``) and validate it.
+
+    A string is a path when it ends in ``.toml`` or contains a path separator; otherwise a
+    name in ``experiments/``. A relative ``scenario`` path in the file is read relative to
+    the experiment file's folder.
+    """
+    if isinstance(name_or_path, Experiment):
+        return name_or_path
+    path = _locate(name_or_path)
+    where = _display(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ExperimentError(f"{where}: no such experiment file") from None
+    except IsADirectoryError:
+        raise ExperimentError(f"{where}: is a folder, not an experiment file") from None
+    except OSError as exc:
+        raise ExperimentError(f"{where}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
+    return _validate(data, text, path, where)
+
+
+def _locate(name_or_path: str | Path) -> Path:
+    if isinstance(name_or_path, Path):
+        return name_or_path
+    text = str(name_or_path)
+    if text.endswith(SUFFIX) or os.sep in text or "/" in text:
+        return Path(text)
+    path = EXPERIMENT_DIR / f"{text}{SUFFIX}"
+    if not path.is_file():
+        names = experiment_names()
+        available = ", ".join(names) if names else f"none in {_display(EXPERIMENT_DIR)}"
+        raise ExperimentError(
+            f"unknown experiment {text!r}{_did_you_mean(text, names)}; available: {available}"
+        )
+    return path
+
+
+def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experiment:
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ExperimentError(
+                f"{where}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS)}; "
+                f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
+            )
+    for key in (*REQUIRED_KEYS, "parameters"):
+        if key not in data:
+            raise ExperimentError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")
+    title = _text(data, "title", where)
+    description = _text(data, "description", where) if "description" in data else ""
+    scenario_ref = _text(data, "scenario", where)
+    sampler = data["sampler"]
+    if sampler not in SAMPLERS:
+        raise ExperimentError(
+            f"{where}: sampler = {_toml_repr(sampler)} is not allowed; "
+            f"allowed: {', '.join(repr(s) for s in SAMPLERS)}"
+        )
+    seed = _whole(data, "seed", where, low=0)
+    replicates = _whole(data, "replicates", where, low=1)
+    samples = None
+    if sampler == "grid":
+        if "samples" in data:
+            raise ExperimentError(
+                f'{where}: samples is not allowed with sampler = "grid" (a grid has one point '
+                "per combination of its values); allowed with lhs and sobol"
+            )
+    else:
+        if "samples" not in data:
+            raise ExperimentError(
+                f"{where}: missing key 'samples' (sampler = \"{sampler}\" needs the number of "
+                "points to draw, a whole number >= 1, e.g. samples = 256)"
+            )
+        samples = _whole(data, "samples", where, low=1)
+
+    base = _base_scenario(scenario_ref, path, where)
+    weeks = None
+    if "weeks" in data:
+        weeks = _whole(data, "weeks", where, low=PARAMETERS["weeks"].low)
+        high = PARAMETERS["weeks"].high
+        if weeks > high:
+            raise ExperimentError(
+                f"{where}: weeks = {weeks} is out of range; allowed "
+                f"[{PARAMETERS['weeks'].low}, {high}] (weeks)"
+            )
+    from simulation.runner import scenario_spec
+
+    try:
+        spec = scenario_spec(base, weeks)
+    except ParameterError as exc:
+        raise ExperimentError(
+            f"{where}: scenario = {_toml_repr(scenario_ref)}: {_one_line(str(exc))}"
+        ) from None
+    series = _series(data.get("series", []), where)
+    dimensions = _dimensions(data["parameters"], sampler, where)
+    return Experiment(
+        name=path.stem,
+        title=title,
+        description=description,
+        scenario=scenario_ref,
+        sampler=sampler,
+        samples=samples,
+        seed=seed,
+        replicates=replicates,
+        weeks=int(spec.parameters["weeks"]),
+        series=series,
+        dimensions=dimensions,
+        base_parameters=dict(spec.parameters),
+        interventions=tuple(spec.interventions),
+        text=text,
+        path=path,
+    )
+
+
+def _base_scenario(ref: str, path: Path, where: str) -> Any:
+    """The base scenario; a relative path is read from the experiment file's folder."""
+    target: str | Path = ref
+    if ref.endswith(SUFFIX) or os.sep in ref or "/" in ref:
+        candidate = Path(ref)
+        target = candidate if candidate.is_absolute() else path.parent / candidate
+    try:
+        return load_scenario(target)
+    except ScenarioError as exc:
+        raise ExperimentError(f"{where}: scenario = {_toml_repr(ref)}: {exc}") from None
+
+
+def _series(value: Any, where: str) -> tuple[str, ...]:
+    from simulation.reporters import REPORTERS
+
+    allowed = [name for name in REPORTERS if name != "week"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ExperimentError(
+            f"{where}: series = {_toml_repr(value)} is not allowed; allowed: a list of "
+            f"per-week reporter names ({', '.join(allowed)})"
+        )
+    for name in value:
+        if name not in allowed:
+            raise ExperimentError(
+                f"{where}: series: unknown reporter {name!r}{_did_you_mean(name, allowed)}; "
+                f"allowed: {', '.join(allowed)}"
+            )
+    repeated = sorted({n for n in value if value.count(n) > 1})
+    if repeated:
+        raise ExperimentError(
+            f"{where}: series names {', '.join(repeated)} more than once; allowed: distinct names"
+        )
+    return tuple(value)
+
+
+def _dimensions(table: Any, sampler: str, where: str) -> tuple[Dimension, ...]:
+    if not isinstance(table, dict):
+        raise ExperimentError(
+            f"{where}: parameters = {_toml_repr(table)} is not a table; allowed: a "
+            "[parameters] table of name = [values] or name = { range = [lo, hi], ... }"
+        )
+    if not table:
+        raise ExperimentError(
+            f"{where}: [parameters] is empty; allowed: at least one varied parameter"
+        )
+    return tuple(_dimension(name, value, sampler, where) for name, value in table.items())
+
+
+def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
+    key = f"parameters.{name}"
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        raise ExperimentError(
+            f"{where}: unknown parameter {key}{_did_you_mean(name, PARAMETERS)}; "
+            "allowed: the names in simulation/params.py"
+        )
+    if name in NOT_VARIED:
+        raise ExperimentError(f"{where}: {key} cannot be varied; {NOT_VARIED[name]}")
+    if isinstance(value, list):
+        if sampler != "grid":
+            raise ExperimentError(
+                f"{where}: {key} = [...] is a list of values, allowed only with sampler = "
+                f'"grid"; with "{sampler}" give {name} = {{ range = [lo, hi] }}'
+            )
+        if not value:
+            raise ExperimentError(f"{where}: {key} = [] is empty; allowed: one value or more")
+        values = tuple(_value(spec, v, f"{key}[{i}]", where) for i, v in enumerate(value))
+        _check_distinct(values, key, where)
+        return Dimension(name, values=values)
+    if not isinstance(value, dict):
+        raise ExperimentError(
+            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: a list of values "
+            "(grid) or { range = [lo, hi], count = n } (grid) or { range = [lo, hi] } (lhs, sobol)"
+        )
+    for sub in value:
+        if sub not in RANGE_KEYS:
+            raise ExperimentError(
+                f"{where}: unknown key {key}.{sub}{_did_you_mean(sub, RANGE_KEYS)}; "
+                "allowed: range, count"
+            )
+    if "range" not in value:
+        raise ExperimentError(f"{where}: missing key {key}.range (allowed: [lo, hi])")
+    low, high = _range(spec, value["range"], f"{key}.range", where)
+    if sampler != "grid":
+        if "count" in value:
+            raise ExperimentError(
+                f'{where}: {key}.count is not allowed with sampler = "{sampler}" (it draws '
+                "samples points in the range); allowed: { range = [lo, hi] } only"
+            )
+        return Dimension(name, low=low, high=high)
+    if "count" not in value:
+        raise ExperimentError(
+            f"{where}: missing key {key}.count (a grid needs the number of evenly spaced "
+            "values, ends included: a whole number >= 2)"
+        )
+    count = value["count"]
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+        raise ExperimentError(
+            f"{where}: {key}.count = {_toml_repr(count)} is not allowed; "
+            "allowed: a whole number >= 2"
+        )
+    values = _spaced(spec, low, high, count)
+    if len(set(values)) < count:
+        raise ExperimentError(
+            f"{where}: {key} = {{ range = [{low}, {high}], count = {count} }} repeats integers; "
+            f"allowed: count <= {int(high - low) + 1} for the integer parameter {name}"
+        )
+    return Dimension(name, values=values, low=low, high=high)
+
+
+def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
+    """One value checked against the parameter's declaration, reported in TOML terms."""
+    allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
+    shown = f"{key} = {_toml_repr(value)}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        want = "an integer" if spec.kind is int else "a number"
+        raise ExperimentError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
+    if not math.isfinite(value):
+        raise ExperimentError(f"{where}: {shown} is not a finite number; allowed {allowed}")
+    if spec.kind is int and not float(value).is_integer():
+        raise ExperimentError(
+            f"{where}: {shown} is not an integer; allowed an integer in {allowed}"
+        )
+    if not spec.low <= value <= spec.high:
+        raise ExperimentError(f"{where}: {shown} is out of range; allowed {allowed}")
+    return spec.kind(value)
+
+
+def _range(spec: ParamSpec, value: Any, key: str, where: str) -> tuple[float | int, float | int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ExperimentError(
+            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: [lo, hi], two "
+            f"numbers in [{spec.low}, {spec.high}] ({spec.unit})"
+        )
+    low = _value(spec, value[0], f"{key}[0]", where)
+    high = _value(spec, value[1], f"{key}[1]", where)
+    if not low < high:
+        raise ExperimentError(
+            f"{where}: {key} = [{low}, {high}] is empty; allowed: [lo, hi] with lo < hi"
+        )
+    return low, high
+
+
+def _spaced(
+    spec: ParamSpec, low: float | int, high: float | int, count: int
+) -> tuple[float | int, ...]:
+    """``count`` evenly spaced values from ``low`` to ``high``, ends exact.
+
+    Floats are rounded to 12 significant digits, so that 0.1 steps read 0.3, not
+    0.30000000000000004, in the store and in plots; integers are rounded to the nearest one.
+    """
+    values: list[float | int] = []
+    for i in range(count):
+        x = low + (high - low) * i / (count - 1) if 0 < i < count - 1 else (low, high)[i > 0]
+        values.append(round(x) if spec.kind is int else float(f"{x:.12g}"))
+    return tuple(values)
+
+
+def _check_distinct(values: Sequence[float | int], key: str, where: str) -> None:
+    seen: set[float | int] = set()
+    for v in values:
+        if v in seen:
+            raise ExperimentError(f"{where}: {key} = [...] repeats {v}; allowed: distinct values")
+        seen.add(v)
+
+
+# --- samplers ------------------------------------------------------------------------------
+
+
+def _sample(
+    sampler: str, dimensions: Sequence[Dimension], n: int, seed: int
+) -> list[dict[str, float | int]]:
+    """``n`` points of a Latin hypercube or a scrambled Sobol' sequence, scaled to the ranges.
+
+    scipy.stats.qmc draws in the unit cube from ``numpy.random.default_rng(seed)`` (a stream
+    apart from the runs' ``SeedSequence(seed, spawn_key=(r,))``). A float parameter is
+    ``lo + u (hi - lo)``. An integer parameter takes ``lo + floor(u (hi - lo + 1))``: the
+    unit interval cut into one equal cell per integer, so that each integer is equally likely
+    (rounding ``lo + u (hi - lo)`` to the nearest would give the two ends half the weight).
+
+    Latin hypercube: McKay, Beckman & Conover (1979); Sobol' (1967), scrambled after Owen
+    (1998); both as implemented in scipy.stats.qmc.
+    """
+    import numpy as np
+    from scipy.stats import qmc
+
+    d = len(dimensions)
+    rng = np.random.default_rng(seed)
+    engine_class = qmc.LatinHypercube if sampler == "lhs" else qmc.Sobol
+    # scipy >= 1.15 calls the generator `rng`; older releases `seed`. Both take a Generator
+    # as it is, so the points are the same either way.
+    keyword = "rng" if "rng" in inspect.signature(engine_class).parameters else "seed"
+    engine = engine_class(d, scramble=True, **{keyword: rng})
+    with warnings.catch_warnings():
+        # Sobol' warns when n is not a power of 2; Experiment.notes says so once, in words.
+        warnings.filterwarnings(
+            "ignore", message=".*balance properties of Sobol", category=UserWarning
+        )
+        unit = engine.random(n)
+    points = []
+    for row in unit:
+        point: dict[str, float | int] = {}
+        for dim, u in zip(dimensions, row, strict=True):
+            assert dim.low is not None and dim.high is not None
+            if dim.spec.kind is int:
+                span = int(dim.high) - int(dim.low) + 1
+                point[dim.name] = min(int(dim.low) + math.floor(float(u) * span), int(dim.high))
+            else:
+                point[dim.name] = float(dim.low + float(u) * (dim.high - dim.low))
+        points.append(point)
+    return points
+
+
+def _power_of_two(n: int) -> bool:
+    return n > 0 and n & (n - 1) == 0
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _text(data: dict[str, Any], key: str, where: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ExperimentError(
+            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: "
+            f"{TOP_LEVEL_KEYS[key]}, not empty"
+        )
+    paragraphs = (" ".join(part.split()) for part in value.strip().split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _whole(data: dict[str, Any], key: str, where: str, low: int) -> int:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ExperimentError(
+            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: a whole number >= {low}"
+        )
+    return value
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + _one_line(value)[:40] + '"'
+    if isinstance(value, dict):
+        return "{...}"
+    if isinstance(value, list):
+        return "[...]"
+    return str(value)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+__all__ = [
+    "EXPERIMENT_DIR",
+    "SAMPLERS",
+    "Dimension",
+    "Experiment",
+    "ExperimentError",
+    "Run",
+    "canonical_json",
+    "experiment_names",
+    "load_experiment",
+]

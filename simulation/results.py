@@ -1,0 +1,700 @@
+"""Reading a sweep's results store: tidy frames, exports, the best settings and the Pareto set.
+
+Sits after the sweep runner in the flow (``simulation/sweep`` writes ``DIR/results.sqlite``;
+this module only reads it, never the model): parameters in, tidy frame out, then statistics
+over design points. Matplotlib is not imported here; the figures are in
+:mod:`simulation.sweep_plots`.
+
+The store (written by the sweep runner) holds three tables:
+
+- ``meta(key, value)``: ``fingerprint``, ``experiment`` (the experiment's TOML text),
+  ``varied`` (JSON list of the varied parameters, in file order), ``outcomes`` (JSON list of
+  summary keys), ``series`` (JSON list of the weekly reporters kept), ``replicates``,
+  ``n_runs``;
+- ``runs(run, point, replicate, seed, status, params, summary, error, elapsed, worker)``:
+  one row per run; ``params`` and ``summary`` are JSON objects (NaN stored as null);
+- ``series(run, week, name, value)``: the kept weekly reporters, long.
+
+A *design point* is one setting of the varied parameters; its replicates differ only in the
+seed. Everything here that ranks settings works on the replicate means of design points.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import tempfile
+import tomllib
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.params import PARAMETERS
+from simulation.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.tables import CONFIDENCE, format_number, mean_interval
+
+STORE = "results.sqlite"
+"""File name of the store inside a sweep's folder."""
+
+ID_COLUMNS: tuple[str, ...] = ("run", "point", "replicate", "seed")
+"""First columns of :func:`load_results`, before the varied parameters."""
+
+FORMATS: dict[str, str] = {"parquet": "results.parquet", "csv": "results.csv"}
+"""Export formats of :func:`export_results` and the file each writes by default."""
+
+CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
+"""Fixed formatting, so the same store gives a byte-identical CSV file (as ``dtsim run``)."""
+
+OBJECTIVES: tuple[tuple[str, str], ...] = (
+    ("ttm_all", "min"),
+    ("breaches_per_year", "min"),
+    ("satisfaction", "max"),
+)
+"""The trade-off of :func:`pareto_set`: faster, fewer breaches, happier customers."""
+
+DIRECTIONS: dict[str, str] = {
+    "ttm_all": "min",
+    "shadow_share": "min",
+    "breaches_per_year": "min",
+    "satisfaction": "max",
+}
+"""Which way is better for each headline outcome (:func:`best_settings`)."""
+
+_META_KEYS: tuple[str, ...] = ("varied", "outcomes")
+"""Keys a store's ``meta`` must hold for this module to read it."""
+
+
+class ResultsError(ValueError):
+    """A sweep folder or store cannot be read; the message is one line."""
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    """The ``meta`` table of a store, parsed."""
+
+    folder: Path
+    fingerprint: str
+    experiment: str
+    varied: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...]
+    replicates: int | None
+    n_runs: int | None
+
+    @property
+    def title(self) -> str:
+        """The experiment's ``title`` (or ``name``) from its TOML text, else the folder name."""
+        try:
+            table = tomllib.loads(self.experiment)
+        except tomllib.TOMLDecodeError:
+            return self.folder.name
+        for key in ("title", "name"):
+            if isinstance(table.get(key), str) and table[key].strip():
+                return table[key].strip()
+        return self.folder.name
+
+
+# --- reading the store -----------------------------------------------------------------
+
+
+def store_path(directory: str | Path) -> Path:
+    """``DIR/results.sqlite``, checked to exist; a path to the store file itself is accepted."""
+    folder = Path(directory)
+    if folder.is_file() and folder.name == STORE:
+        return folder
+    if not folder.exists():
+        raise ResultsError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}: not a folder; give the folder of a dtsim sweep")
+    path = folder / STORE
+    if not path.is_file():
+        raise ResultsError(f"{folder}: no {STORE}; not the folder of a dtsim sweep")
+    return path
+
+
+def read_meta(directory: str | Path) -> StoreMeta:
+    """The parsed ``meta`` table of a sweep's store; ResultsError when it is not a dtsim store."""
+    path = store_path(directory)
+    with _connect(path) as db:
+        return _meta(db, path)
+
+
+def load_results(directory: str | Path, include_failed: bool = False) -> pd.DataFrame:
+    """One row per run: ids, the varied parameters, every summary key.
+
+    Columns: ``run, point, replicate, seed`` (int64), then the varied parameters in the
+    experiment file's order, each in its declared type (:data:`simulation.params.PARAMETERS`),
+    then the summary keys of the store's ``outcomes`` (float64; NaN where the run stored null
+    or lacked the key). Rows are the runs with status ``ok``, by run number. With
+    ``include_failed`` the failed runs are kept too, and ``status`` and ``error`` columns are
+    added at the end (their outcomes are NaN). ``frame.attrs["varied"]`` lists the varied
+    parameters, which :func:`best_settings` and :func:`pareto_set` read.
+    """
+    path = store_path(directory)
+    with _connect(path) as db:
+        meta = _meta(db, path)
+        where = "" if include_failed else "WHERE status = 'ok'"
+        rows = _query(
+            db,
+            path,
+            "SELECT run, point, replicate, seed, status, params, summary, error "
+            f"FROM runs {where} ORDER BY run",
+        )
+    ids = {c: np.array([r[i] for r in rows], dtype=np.int64) for i, c in enumerate(ID_COLUMNS)}
+    params = [_json(r[5], path, r[0], "params") for r in rows]
+    summaries = [_json(r[6], path, r[0], "summary") for r in rows]
+    outcomes = list(meta.outcomes) or _keys_in_order(summaries)
+    columns: dict[str, Any] = dict(ids)
+    for name in meta.varied:
+        columns[name] = _typed(name, [p.get(name) for p in params])
+    for key in outcomes:
+        if key in columns:
+            raise ResultsError(f"{path}: outcome {key!r} has the name of an id or parameter")
+        columns[key] = np.array([_float(s.get(key)) for s in summaries], dtype=np.float64)
+    if include_failed:
+        columns["status"] = pd.Series([r[4] for r in rows], dtype="str")
+        columns["error"] = pd.Series([r[7] for r in rows], dtype="object")
+    frame = pd.DataFrame(columns)
+    frame.attrs["varied"] = list(meta.varied)
+    return frame
+
+
+def load_series(directory: str | Path, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The kept weekly reporters of the successful runs, long, with their design point.
+
+    Columns: ``run, point, replicate``, the varied parameters, then ``week, name, value``;
+    rows by run, then reporter (in the store's ``series`` order), then week. ``names`` keeps
+    only those reporters.
+    """
+    path = store_path(directory)
+    with _connect(path) as db:
+        meta = _meta(db, path)
+        wanted = None if names is None else list(dict.fromkeys(names))
+        sql = (
+            "SELECT s.run, s.week, s.name, s.value FROM series s JOIN runs r ON r.run = s.run "
+            "WHERE r.status = 'ok'"
+        )
+        args: list[Any] = []
+        if wanted is not None:
+            sql += f" AND s.name IN ({', '.join('?' * len(wanted))})"
+            args = wanted
+        rows = _query(db, path, sql, args)
+        run_rows = _query(
+            db, path, "SELECT run, point, replicate, params FROM runs WHERE status = 'ok'"
+        )
+    runs = pd.DataFrame(
+        {
+            "run": np.array([r[0] for r in run_rows], dtype=np.int64),
+            "point": np.array([r[1] for r in run_rows], dtype=np.int64),
+            "replicate": np.array([r[2] for r in run_rows], dtype=np.int64),
+        }
+    )
+    params = [_json(r[3], path, r[0], "params") for r in run_rows]
+    for name in meta.varied:
+        runs[name] = _typed(name, [p.get(name) for p in params])
+    long = pd.DataFrame(
+        {
+            "run": np.array([r[0] for r in rows], dtype=np.int64),
+            "week": np.array([r[1] for r in rows], dtype=np.int64),
+            "name": pd.Series([r[2] for r in rows], dtype="str"),
+            "value": np.array([_float(r[3]) for r in rows], dtype=np.float64),
+        }
+    )
+    order = {name: i for i, name in enumerate(meta.series)}
+    rank = long["name"].map(lambda n: order.get(n, len(order))).astype(np.int64)
+    long = (
+        long.assign(_rank=rank)
+        .sort_values(["run", "_rank", "name", "week"], kind="stable")
+        .drop(columns="_rank")
+    )
+    frame = runs.merge(long, on="run", how="inner", validate="one_to_many")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["varied"] = list(meta.varied)
+    return frame
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def export_results(directory: str | Path, fmt: str, out: str | Path | None = None) -> Path:
+    """Write :func:`load_results` as ``DIR/results.parquet`` or ``DIR/results.csv``.
+
+    ``out`` names another file (or a folder to write the default name into). The CSV uses
+    :data:`CSV_OPTIONS`, so it is byte-identical for the same store; NaN is an empty field.
+    The file is written beside its target and renamed into place, so a reader never sees half
+    of it. Returns the path written.
+    """
+    if fmt not in FORMATS:
+        raise ResultsError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    frame = load_results(directory)
+    folder = store_path(directory).parent
+    target = folder / FORMATS[fmt] if out is None else Path(out)
+    if target.is_dir():
+        target = target / FORMATS[fmt]
+    if not target.parent.is_dir():
+        raise ResultsError(f"{target}: folder {target.parent} does not exist")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ResultsError("parquet export needs pyarrow: pip install pyarrow") from None
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        if fmt == "csv":
+            frame.to_csv(temporary, **CSV_OPTIONS)
+        else:
+            frame.to_parquet(temporary, index=False)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return target
+
+
+# --- design points ---------------------------------------------------------------------
+
+
+def varied_columns(frame: pd.DataFrame) -> list[str]:
+    """The varied parameters of a results frame: ``attrs["varied"]``, else its parameter columns."""
+    varied = frame.attrs.get("varied")
+    if varied is not None:
+        return [name for name in varied if name in frame.columns]
+    return [c for c in frame.columns if c in PARAMETERS]
+
+
+def design_means(frame: pd.DataFrame, outcomes: Sequence[str] = HEADLINE) -> pd.DataFrame:
+    """Replicate means of each design point: ``point``, the varied parameters, ``n``, outcomes.
+
+    ``n`` counts the point's runs. For an outcome with a ``<key>_censored`` flag in the
+    frame, the column ``<key>_censored`` is the share of the point's runs whose value was
+    censored (a lower bound). Points are keyed by ``point`` when the frame has it, else by the
+    varied values. Failed runs (``status`` other than ``ok``) are left out.
+    """
+    runs = _ok(frame)
+    varied = varied_columns(frame)
+    keys = ["point"] if "point" in runs.columns else varied
+    missing = [k for k in outcomes if k not in runs.columns]
+    if missing:
+        raise ResultsError(f"outcomes not in the results: {', '.join(missing)}")
+    flags = [f"{k}_censored" for k in outcomes if f"{k}_censored" in runs.columns]
+    columns = [*dict.fromkeys([*keys, *varied]), *outcomes, *flags]
+    if not keys:
+        runs = runs.assign(point=0)
+        keys, columns = ["point"], ["point", *columns]
+    grouped = runs[columns].groupby(keys, sort=True, dropna=False)
+    means = grouped[[*outcomes, *flags]].mean()
+    first = grouped[[c for c in varied if c not in keys]].first()
+    table = pd.concat([first, grouped.size().rename("n"), means], axis=1).reset_index()
+    order = [*dict.fromkeys([*keys, *varied]), "n", *outcomes, *flags]
+    out = table[order].reset_index(drop=True)
+    out.attrs["varied"] = varied
+    return out
+
+
+def pareto_mask(values: np.ndarray, minimise: Sequence[bool]) -> np.ndarray:
+    """Which rows of ``values`` (points x objectives) are not dominated by another row.
+
+    Row ``j`` dominates row ``i`` when it is at least as good on every objective and better
+    on at least one; ``minimise[k]`` says which way objective ``k`` is better. Rows with a
+    NaN are never efficient and never dominate. Equal rows do not dominate each other, so
+    ties are all kept.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(minimise):
+        raise ValueError(f"values must be points x {len(minimise)} objectives, got {x.shape}")
+    sign = np.where(np.asarray(minimise, dtype=bool), 1.0, -1.0)
+    cost = x * sign  # lower is better on every column
+    finite = np.isfinite(cost).all(axis=1)
+    candidates = cost[finite]
+    efficient = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(finite):
+        no_worse = (candidates <= cost[i]).all(axis=1)
+        better = (candidates < cost[i]).any(axis=1)
+        efficient[i] = not bool((no_worse & better).any())
+    return efficient
+
+
+def pareto_set(
+    frame: pd.DataFrame, objectives: Sequence[tuple[str, str]] = OBJECTIVES
+) -> pd.DataFrame:
+    """Design points not dominated on (``ttm_all`` ↓, ``breaches_per_year`` ↓, ``satisfaction`` ↑).
+
+    Works on replicate means (:func:`design_means`): a point is Pareto-efficient when no
+    other point is at least as good on all three objectives and strictly better on one, so
+    each kept point is a different trade-off between speed, security and customers, and
+    every point left out is beaten on all three by some kept one. Points with a NaN mean on
+    an objective are left out (they cannot be compared). The means carry sampling error, so
+    points near the front may swap in and out with more replicates. Rows are sorted by the
+    first objective; columns as :func:`design_means`, with ``shadow_share`` kept for context.
+    """
+    keys = [k for k, _ in objectives]
+    shown = list(dict.fromkeys([*keys, *(k for k in HEADLINE if k in _ok(frame).columns)]))
+    means = design_means(frame, shown)
+    mask = pareto_mask(means[keys].to_numpy(), [d == "min" for _, d in objectives])
+    front = means[mask].sort_values([*keys, *(["point"] if "point" in means else [])])
+    front = front.reset_index(drop=True)
+    front.attrs["varied"] = means.attrs["varied"]
+    return front
+
+
+BEST_COLUMNS: tuple[str, ...] = ("outcome", "direction", "point", "mean", "low", "high", "n")
+"""Columns of :func:`best_settings`: the varied parameters follow ``point``, and a last column
+``censored`` is true when the best mean includes a censored (lower-bound) replicate value."""
+
+
+def best_settings(frame: pd.DataFrame, directions: dict[str, str] | None = None) -> pd.DataFrame:
+    """For each headline outcome, the design point with the best replicate mean.
+
+    Best is the lowest mean of ``ttm_all``, ``shadow_share`` and ``breaches_per_year`` and the
+    highest of ``satisfaction`` (:data:`DIRECTIONS`); a tie goes to the lower point. Each row
+    gives the point, its varied values, the mean with its 95% Student-t interval over the
+    point's replicates (NaN interval with one replicate) and ``n``, the replicates with a
+    value. The best of many noisy means is biased towards luck (the winner's curse): rerun
+    the chosen setting with fresh seeds before quoting its mean.
+    """
+    directions = dict(DIRECTIONS if directions is None else directions)
+    runs = _ok(frame)
+    varied = varied_columns(frame)
+    means = design_means(frame, [k for k in directions if k in runs.columns])
+    keys = ["point"] if "point" in runs.columns else varied
+    rows = []
+    for key, direction in directions.items():
+        if key not in means.columns or means[key].isna().all():
+            continue
+        values = means[key].to_numpy(dtype=float)
+        best = int(np.nanargmin(values) if direction == "min" else np.nanargmax(values))
+        chosen = means.iloc[best]
+        if keys:
+            match = np.logical_and.reduce([runs[k] == chosen[k] for k in keys])
+            sample = runs.loc[match, key]
+        else:
+            sample = runs[key]
+        mean, low, high, n = mean_interval(sample)
+        if n < 2:
+            low = high = math.nan
+        row: dict[str, Any] = {"outcome": key, "direction": direction}
+        row["point"] = int(chosen["point"]) if "point" in means.columns else best
+        row.update({name: chosen[name] for name in varied})
+        row.update({"mean": mean, "low": low, "high": high, "n": n})
+        flag = f"{key}_censored"
+        row["censored"] = bool(flag in means.columns and chosen[flag] > 0)
+        rows.append(row)
+    columns = [*BEST_COLUMNS[:3], *varied, *BEST_COLUMNS[3:]]
+    table = pd.DataFrame(rows, columns=[*columns, "censored"])
+    table["censored"] = table["censored"].astype(bool)
+    for name in varied:
+        if name in frame.columns:
+            table[name] = table[name].astype(frame[name].dtype)
+    table.attrs["varied"] = varied
+    return table
+
+
+# --- printing --------------------------------------------------------------------------
+
+PARETO_ROWS = 25
+"""At most this many Pareto points are printed; the rest are counted."""
+
+
+def print_best(directory: str | Path) -> None:
+    """Print the best setting of each headline outcome and the Pareto set, as text tables."""
+    print(best_report(directory))
+
+
+def best_report(directory: str | Path) -> str:
+    """The text :func:`print_best` prints."""
+    meta = read_meta(directory)
+    everything = load_results(directory, include_failed=True)
+    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
+    frame.attrs["varied"] = list(meta.varied)
+    failed = len(everything) - len(frame)
+    if frame.empty:
+        raise ResultsError(f"{meta.folder}: no successful runs yet ({failed} failed)")
+    points = frame["point"].nunique()
+    lines = [_headline(meta, frame, points, failed), ""]
+    best = best_settings(frame)
+    interval = f" [{CONFIDENCE:.0%} t-interval]" if (best["n"] > 1).any() else ""
+    lines.append(
+        f"Best design point for each headline outcome: replicate mean{interval}, n replicates"
+    )
+    lines.append(_best_table(best, list(meta.varied)))
+    if bool(best["censored"].any()):
+        lines.append("> censored: fewer than half launched in some replicate; a lower bound")
+    lines.append("")
+    front = pareto_set(frame)
+    lines.append(
+        f"Pareto set: {len(front)} of {points} design points that no other beats on all of "
+        "time to market (lower), breaches (lower) and satisfaction (higher); replicate means"
+    )
+    lines.append(_pareto_table(front, list(meta.varied)))
+    if len(front) > PARETO_ROWS:
+        lines.append(f"... and {len(front) - PARETO_ROWS} more (simulation.results.pareto_set)")
+    lines.append("")
+    lines.append(
+        "The best of many noisy means is flattered by luck: rerun a chosen setting with new "
+        "seeds before quoting it."
+    )
+    return "\n".join(lines)
+
+
+def _headline(meta: StoreMeta, frame: pd.DataFrame, points: int, failed: int) -> str:
+    replicates = frame.groupby("point")["replicate"].nunique()
+    low, high = int(replicates.min()), int(replicates.max())
+    each = f"{high} replicate{'s' * (high != 1)}" if low == high else f"{low}-{high} replicates"
+    done = len(frame) + failed
+    expected = f" of {meta.n_runs}" if meta.n_runs and meta.n_runs != done else ""
+    varied = ", ".join(meta.varied) or "nothing"
+    return (
+        f"{meta.title}: {points} design point{'s' * (points != 1)} x {each}, varying {varied}; "
+        f"{len(frame)} runs ok, {failed} failed ({done}{expected} done)"
+    )
+
+
+def _best_table(best: pd.DataFrame, varied: list[str]) -> str:
+    header = ["outcome", "unit", "best", *varied, "mean [interval]", "n"]
+    body = []
+    for row in best.to_dict("records"):
+        label, unit = SUMMARY_LABELS.get(row["outcome"], (row["outcome"], ""))
+        cell = format_number(row["mean"])
+        if math.isfinite(row["low"]):
+            cell += f" [{format_number(row['low'])}, {format_number(row['high'])}]"
+        if row["censored"]:
+            cell = ">" + cell
+        body.append(
+            [
+                label,
+                unit,
+                "lowest" if row["direction"] == "min" else "highest",
+                *(format_value(row[name]) for name in varied),
+                cell,
+                str(row["n"]),
+            ]
+        )
+    return render_table(header, body, left=3)
+
+
+def _pareto_table(front: pd.DataFrame, varied: list[str]) -> str:
+    outcomes = [k for k in HEADLINE if k in front.columns]
+    header = ["point", *varied, *(_short_header(k) for k in outcomes), "n"]
+    body = []
+    for row in front.head(PARETO_ROWS).to_dict("records"):
+        cells = []
+        for key in outcomes:
+            text = format_number(row[key])
+            if row.get(f"{key}_censored", 0) and row[f"{key}_censored"] > 0:
+                text = ">" + text
+            cells.append(text)
+        body.append(
+            [
+                str(row["point"]),
+                *(format_value(row[name]) for name in varied),
+                *cells,
+                str(row["n"]),
+            ]
+        )
+    return render_table(header, body, left=0)
+
+
+def _short_header(key: str) -> str:
+    unit = SUMMARY_LABELS.get(key, ("", ""))[1]
+    return f"{key} ({unit})" if unit else key
+
+
+def format_value(value: Any) -> str:
+    """A parameter value for a table or a label: integers whole, others to 4 significant."""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            return "n/a"
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def render_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> str:
+    """A plain-text table: the first ``left`` columns left-aligned, the rest right-aligned."""
+    rows = [list(header), *(list(r) for r in body)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        text = [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(text).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])])
+
+
+def plot_results(directory: str | Path, out: str | Path | None = None) -> list[Path]:
+    """The figures of a sweep, chosen by its shape; see :func:`simulation.sweep_plots.plot_results`."""
+    from simulation.sweep_plots import plot_results as plot
+
+    return plot(directory, out)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+class _Connection:
+    """A read-only SQLite connection that is closed on leaving the ``with`` block."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise ResultsError(f"{path}: cannot open ({exc})") from None
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+
+def _connect(path: Path) -> _Connection:
+    return _Connection(path)
+
+
+def _query(db: sqlite3.Connection, path: Path, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    try:
+        with closing(db.execute(sql, list(args))) as cursor:
+            return cursor.fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(path, exc) from None
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> ResultsError:
+    """A locked store is busy (a sweep writing to it); anything else is not a dtsim store."""
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return ResultsError(f"{path}: the store is busy ({exc}); try again in a moment")
+    return ResultsError(f"{path}: not a dtsim results store ({exc})")
+
+
+def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
+    try:
+        with closing(db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")) as c:
+            tables = {row[0] for row in c.fetchall()}
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(path, exc) from None
+    missing = sorted({"meta", "runs"} - tables)
+    if missing:
+        raise ResultsError(f"{path}: not a dtsim results store (no {' or '.join(missing)} table)")
+    values = dict(_query(db, path, "SELECT key, value FROM meta"))
+    absent = [k for k in _META_KEYS if k not in values]
+    if absent:
+        raise ResultsError(f"{path}: not a dtsim results store (meta lacks {', '.join(absent)})")
+
+    def names(key: str) -> tuple[str, ...]:
+        text = values.get(key)
+        if text is None:
+            return ()
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, list) or not all(isinstance(n, str) for n in parsed):
+            raise ResultsError(f"{path}: meta {key} is not a JSON list of names: {text!r:.60}")
+        return tuple(parsed)
+
+    def number(key: str) -> int | None:
+        try:
+            return int(values[key]) if values.get(key) is not None else None
+        except ValueError:
+            raise ResultsError(
+                f"{path}: meta {key} is not a whole number: {values[key]!r}"
+            ) from None
+
+    return StoreMeta(
+        folder=path.parent,
+        fingerprint=str(values.get("fingerprint") or ""),
+        experiment=str(values.get("experiment") or ""),
+        varied=names("varied"),
+        outcomes=names("outcomes"),
+        series=names("series"),
+        replicates=number("replicates"),
+        n_runs=number("n_runs"),
+    )
+
+
+def _json(text: str | None, path: Path, run: int, column: str) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: run {run}: {column} is not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ResultsError(f"{path}: run {run}: {column} is not a JSON object")
+    return value
+
+
+def _float(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan if value is None else float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _typed(name: str, values: list[Any]) -> pd.Series:
+    """A varied parameter's values in its declared type (nullable when a run lacks it)."""
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        return pd.Series(values)
+    if spec.kind is int:
+        if any(v is None for v in values):
+            return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
+        return pd.Series([int(v) for v in values], dtype=np.int64)
+    return pd.Series([_float(v) for v in values], dtype=np.float64)
+
+
+def _keys_in_order(summaries: list[dict[str, Any]]) -> list[str]:
+    keys: dict[str, None] = {}
+    for summary in summaries:
+        keys.update(dict.fromkeys(summary))
+    return list(keys)
+
+
+def _ok(frame: pd.DataFrame) -> pd.DataFrame:
+    if "status" in frame.columns:
+        return frame[frame["status"] == "ok"]
+    return frame
+
+
+__all__ = [
+    "BEST_COLUMNS",
+    "CSV_OPTIONS",
+    "DIRECTIONS",
+    "FORMATS",
+    "ID_COLUMNS",
+    "OBJECTIVES",
+    "STORE",
+    "ResultsError",
+    "StoreMeta",
+    "best_report",
+    "best_settings",
+    "design_means",
+    "export_results",
+    "format_value",
+    "load_results",
+    "load_series",
+    "pareto_mask",
+    "pareto_set",
+    "plot_results",
+    "print_best",
+    "read_meta",
+    "render_table",
+    "store_path",
+    "varied_columns",
+]

@@ -1,0 +1,415 @@
+"""Sweeps: the same store from every executor, resume after a kill, refusal of a changed
+experiment, failed runs recorded and retried, the store contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation import sweep as sweep_module
+from simulation.cli import main
+from simulation.experiment import load_experiment
+from simulation.runner import replicate_seed
+from simulation.store import STORE_FILE, runs_frame
+from simulation.sweep import FAIL_RUNS_ENV, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASE = """\
+title = "A small firm"
+story = "A firm small enough for a sweep in a test."
+
+[parameters]
+n_customers = 200
+warmup_weeks = 4
+weeks = 15
+"""
+
+EXPERIMENT = """\
+title = "A test sweep"
+scenario = "base.toml"
+sampler = "grid"
+seed = 3
+replicates = {replicates}
+series = ["shadow_share", "satisfaction"]
+
+[parameters]
+collaboration = [0.15, 0.75]
+governance = [0.2, 0.8]
+"""
+
+SAME = ["run", "point", "replicate", "seed", "status", "params", "summary", "error"]
+"""Columns that must not depend on the executor (elapsed and worker do)."""
+
+
+@pytest.fixture
+def experiment_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write the test experiment (2 x 2 grid, 200 customers, 15 weeks) and its base scenario."""
+    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+
+    def write(replicates: int = 3, name: str = "exp", extra: str = "") -> Path:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(EXPERIMENT.format(replicates=replicates) + extra, encoding="utf-8")
+        return path
+
+    return write
+
+
+def table(folder: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(folder / STORE_FILE)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def same_frame(folder: Path) -> pd.DataFrame:
+    return runs_frame(folder)[SAME]
+
+
+def series_rows(folder: Path) -> list[tuple]:
+    return table(folder, "SELECT run, week, name, value FROM series ORDER BY run, week, name")
+
+
+# --- executors -----------------------------------------------------------------------------
+
+
+def test_every_executor_gives_the_same_store(
+    experiment_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = experiment_file()
+    reports = {
+        "inline": run_sweep(path, tmp_path / "inline", workers=1, progress=False),
+        "processes": run_sweep(path, tmp_path / "processes", workers=2, progress=False),
+        "dask": run_sweep(path, tmp_path / "dask", scheduler="local:2", progress=False),
+    }
+    assert reports["inline"].executor == "in this process"
+    assert reports["processes"].executor == "2 local processes"
+    assert reports["dask"].executor.startswith("Dask LocalCluster, 2 workers")
+    for report in reports.values():
+        assert (report.ran, report.failed, report.stored_ok, report.total) == (12, 0, 12, 12)
+    reference = same_frame(tmp_path / "inline")
+    assert reference["run"].tolist() == list(range(12))
+    assert reference["status"].eq("ok").all()
+    for name in ("processes", "dask"):
+        pd.testing.assert_frame_equal(same_frame(tmp_path / name), reference, obj=name)
+        assert series_rows(tmp_path / name) == series_rows(tmp_path / "inline")
+    # The runs of a sweep are those of dtsim run: replicate r of seed 3, same parameters.
+    seeds = [replicate_seed(3, r) for r in range(3)]
+    assert reference["seed"].tolist() == seeds * 4
+    assert len(series_rows(tmp_path / "inline")) == 12 * 15 * 2
+
+
+def test_store_follows_the_contract(experiment_file: Callable[..., Path], tmp_path: Path) -> None:
+    path = experiment_file(replicates=2)
+    out = tmp_path / "out"
+    run_sweep(path, out, workers=1, progress=False, argv=["dtsim", "sweep", str(path)])
+    experiment = load_experiment(path)
+    assert (out / "experiment.toml").read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    meta = dict(table(out, "SELECT key, value FROM meta"))
+    assert meta["fingerprint"] == experiment.fingerprint()
+    assert meta["experiment"] == path.read_text(encoding="utf-8")
+    assert json.loads(meta["varied"]) == ["collaboration", "governance"]
+    assert json.loads(meta["series"]) == ["shadow_share", "satisfaction"]
+    assert meta["replicates"] == "2" and meta["n_runs"] == "8"
+    outcomes = json.loads(meta["outcomes"])
+    assert outcomes[:2] == ["ttm_all", "ttm_all_censored"] and "satisfaction" in outcomes
+    assert table(out, "PRAGMA journal_mode") == [("wal",)]
+    columns = [row[1] for row in table(out, "PRAGMA table_info(runs)")]
+    assert columns == [
+        "run", "point", "replicate", "seed", "status", "params", "summary", "error",
+        "elapsed", "worker",
+    ]  # fmt: skip
+    assert [row[1] for row in table(out, "PRAGMA table_info(series)")] == [
+        "run", "week", "name", "value",
+    ]  # fmt: skip
+    frame = runs_frame(out)
+    for row in frame.itertuples():
+        assert json.loads(row.params) == experiment.points()[row.point]
+        summary = json.loads(row.summary)
+        assert list(summary) == outcomes
+        assert row.elapsed > 0 and ":" in row.worker and row.error is None
+    with pytest.raises(sqlite3.IntegrityError):  # status is checked by the schema
+        table(out, "INSERT INTO runs (run, point, replicate, seed, status, params) "
+                   "VALUES (99, 0, 0, 0, 'maybe', '{}')")  # fmt: skip
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("dtsim", "python", "mesa", "numpy", "git_commit", "argv", "started", "finished"):
+        assert key in record
+    assert record["fingerprint"] == experiment.fingerprint()
+    assert record["argv"] == ["dtsim", "sweep", str(path)]
+    assert record["finished"] is not None and len(record["sessions"]) == 1
+
+
+# --- resume --------------------------------------------------------------------------------
+
+
+def test_killed_sweep_resumes_to_the_uninterrupted_result(
+    experiment_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = experiment_file(replicates=40)  # 160 runs
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "simulation", "sweep", str(path), "--out", str(out),
+               "--workers", "2"]  # fmt: skip
+    first = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the pool's workers die with it
+    )
+    stored = 0
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and first.poll() is None:
+            if (out / STORE_FILE).exists():
+                stored = table(out, "SELECT count(*) FROM runs")[0][0]
+                if stored >= 5:
+                    break
+            time.sleep(0.01)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL, "the sweep finished before it could be killed"
+    before = table(out, "SELECT count(*) FROM runs")[0][0]
+    assert 5 <= before < 160
+
+    second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    done = re.search(r"(\d+) runs done \((\d+) already in the store\), 0 failed", second.stdout)
+    assert done, second.stdout
+    assert (int(done[1]), int(done[2])) == (160 - before, before)
+
+    reference = tmp_path / "uninterrupted"
+    run_sweep(path, reference, workers=1, progress=False)
+    assert table(out, "SELECT count(*), count(DISTINCT run) FROM runs") == [(160, 160)]
+    pd.testing.assert_frame_equal(same_frame(out), same_frame(reference))
+    assert series_rows(out) == series_rows(reference)
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(record["sessions"]) == 2 and record["sessions"][0]["finished"] is None
+
+    # A third time there is nothing left to run.
+    again = run_sweep(path, out, workers=2, progress=False)
+    assert (again.ran, again.already, again.executor) == (0, 160, "nothing to run")
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def test_changed_experiment_is_refused_and_fresh_starts_over(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    path = experiment_file(replicates=2)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    # Rewording is not a change: the sweep resumes (with nothing to do).
+    path.write_text(path.read_text().replace("A test sweep", "Reworded"), encoding="utf-8")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert "0 runs done (8 already in the store)" in capsys.readouterr().out
+
+    experiment_file(replicates=3)  # the same file, now 3 replicates
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert f"exp.toml changed since {out} was started (" in err[0]
+    assert "replicates 2 -> 3" in err[0]
+    assert err[0].endswith("use --fresh to start over or another --out")
+    assert table(out, "SELECT count(*) FROM runs") == [(8,)]  # untouched
+
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--fresh"]) == 0
+    assert "12 runs done (0 already in the store)" in capsys.readouterr().out
+    assert table(out, "SELECT count(*) FROM runs") == [(12,)]
+    assert dict(table(out, "SELECT key, value FROM meta"))["n_runs"] == "12"
+
+
+def test_foreign_folder_and_bad_options_are_refused(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_file(replicates=1)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine", encoding="utf-8")
+    cases = [
+        (["--out", str(foreign)], "folder holds other files (notes.txt) and no sweep store"),
+        (["--workers", "0"], "argument --workers: must be at least 1"),
+        (["--workers", "2", "--scheduler", "local:2"], "not allowed with argument"),
+        (
+            ["--scheduler", "somewhere"],
+            "allowed a Dask scheduler address (tcp://HOST:PORT) or local:N",
+        ),
+        (["--scheduler", "local:none"], "allowed local:N with N a whole number >= 1"),
+    ]
+    for options, expected in cases:
+        assert main(["sweep", str(path), *options]) == 2, options
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], (options, err)
+    assert not Path("results", "exp").exists()
+
+
+# --- failures ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_failed_runs_are_stored_and_retried(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: int,
+) -> None:
+    path = experiment_file(replicates=2)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", str(workers)]
+    monkeypatch.setenv(FAIL_RUNS_ENV, "1,6")  # reaches spawned workers through the environment
+    assert main(command) == 1
+    printed = capsys.readouterr().out
+    assert "8 runs done (0 already in the store), 2 failed" in printed
+    again = f"dtsim {shlex.join(command)} --retry-failed"
+    assert "2 runs failed (stored with their parameters, seeds and errors); " in printed
+    assert f"re-run them with: {again}\n" in printed
+    frame = runs_frame(out)
+    failed = frame[frame["status"] == "failed"]
+    assert failed["run"].tolist() == [1, 6]
+    assert failed["summary"].isna().all()
+    assert (
+        failed["error"]
+        .str.fullmatch(r"RuntimeError: run \d failed on purpose \(DTSIM_SWEEP_FAIL_RUNS\)")
+        .all()
+    )
+    assert failed["seed"].tolist() == [replicate_seed(3, 1), replicate_seed(3, 0)]
+    assert json.loads(failed["params"].iloc[1]) == {"collaboration": 0.75, "governance": 0.8}
+    assert table(out, "SELECT count(*) FROM series WHERE run IN (1, 6)") == [(0,)]
+
+    monkeypatch.delenv(FAIL_RUNS_ENV)
+    assert main(command) == 1  # failed runs are not run again unasked
+    assert "0 runs done (8 already in the store)" in capsys.readouterr().out
+    assert main([*command, "--retry-failed"]) == 0
+    assert "2 runs done (6 already in the store), 0 failed" in capsys.readouterr().out
+
+    clean = tmp_path / "clean"
+    run_sweep(path, clean, workers=1, progress=False)
+    pd.testing.assert_frame_equal(same_frame(out), same_frame(clean))
+    assert series_rows(out) == series_rows(clean)
+
+
+# --- bounded memory ------------------------------------------------------------------------
+
+
+def test_batches_in_flight_are_bounded() -> None:
+    """The window never holds more than WINDOW_PER_WORKER batches per worker, and batches are
+    drawn from the pending runs only as they are sent."""
+    from concurrent.futures import Future
+
+    drawn = in_flight = peak = 0
+
+    class Instant(sweep_module._Windowed):
+        workers = 3
+
+        def submit(self, base, interventions, series, batch):
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            future: Future = Future()
+            future.set_result([{"run": run} for run, _, _ in batch])
+            return future
+
+        def wait_any(self, pending):
+            nonlocal in_flight
+            done = {next(iter(pending))}
+            in_flight -= 1
+            return done, pending - done
+
+    def batches():
+        nonlocal drawn
+        for i in range(1000):
+            drawn += 1
+            yield [(i, {}, 0)]
+
+    executor = Instant()
+    seen = 0
+    for results in executor.map_unordered({}, [], [], batches()):
+        seen += len(results)
+        assert drawn - seen <= sweep_module.WINDOW_PER_WORKER * 3
+    assert seen == 1000
+    assert peak == sweep_module.WINDOW_PER_WORKER * 3
+    # Batch sizes shrink as the end nears, from at most MAX_BATCH down to 1.
+    assert executor.batch_size(10_000) == sweep_module.MAX_BATCH
+    assert executor.batch_size(1) == 1
+
+
+def test_sweep_help_is_light() -> None:
+    code = (
+        "import sys\nfrom simulation.cli import main\n"
+        "assert main(['sweep', '--help']) == 0\n"
+        "assert 'matplotlib' not in sys.modules and 'dask' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "--retry-failed" in done.stdout and "--scheduler" in done.stdout
+
+
+def test_quick_benchmark_prints_every_figure() -> None:
+    """benchmarks/bench_sweep.py --quick runs, exits 0 and prints each figure and target."""
+    script = ROOT / "benchmarks" / "bench_sweep.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    number = r"[0-9][0-9.,]*"
+    expected = [
+        rf"workers=1 \(in this process\): 16 runs in {number} s = {number} runs/s",
+        rf"workers=2 \(local processes\): 16 runs in {number} s .* largest worker {number} MB",
+        rf"Dask LocalCluster, 2 workers: 16 runs in {number} s",
+        rf"parallel efficiency t1 / \(2 t2\) = {number}",
+        rf"workers=2, 160 runs: 160 runs in {number} s .* peak RSS coordinator {number} MB",
+        r"target wall time <= 60 s with 2 workers .* -> (PASS|MISS)$",
+        r"target parallel efficiency >= 0.9: .* -> (PASS|MISS)$",
+        r"target peak memory flat from 16 to 160 runs .* -> (PASS|MISS)$",
+    ]
+    missing = [p for p in expected if not re.search(p, done.stdout, flags=re.MULTILINE)]
+    assert not missing, f"missing {missing} in:\n{done.stdout}"
+
+
+def test_sweep_then_export_and_plot_through_the_cli(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The strategist's path: sweep, best settings printed, tidy table out, figures written."""
+    out = tmp_path / "out"
+    assert main(["sweep", str(experiment_file(2)), "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "Pareto" in printed
+    assert main(["export", str(out), "--format", "csv"]) == 0
+    frame = pd.read_csv(out / "results.csv")
+    assert len(frame) == 8
+    assert {"collaboration", "governance", "replicate", "seed", "ttm_all"} <= set(frame.columns)
+    assert main(["export", str(out), "--format", "parquet"]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "results.parquet"), frame, check_dtype=False
+    )
+    assert main(["plot", str(out)]) == 0
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert {"heatmap_ttm_all.png", "heatmap_satisfaction.svg", "tradeoff.png"} <= figures
+
+
+def test_export_of_a_folder_without_results_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dtsim: error:") and "\n" not in err and str(tmp_path) in err
