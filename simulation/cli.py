@@ -238,6 +238,42 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
     plot.add_argument("--out", type=Path, default=None, help="folder (default: DIR/figures)")
     plot.set_defaults(handler=cmd_plot)
+
+    validate = commands.add_parser(
+        "validate", help="check the stylized facts F1-F7; exit status 1 if any fails"
+    )
+    validate.add_argument(
+        "--replicates", type=_workers, default=20, metavar="R", help="runs per setting (default 20)"
+    )
+    validate.add_argument(
+        "--seed", type=_seed, default=12345, help="base random seed (default 12345)"
+    )
+    validate.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per core); 1 runs in this process",
+    )
+    validate.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the table as markdown, with command, date and git commit",
+    )
+    validate.set_defaults(handler=cmd_validate)
+
+    app = commands.add_parser(
+        "app", help="the teaching app in the browser: one run, live levers, plots and agents"
+    )
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1: this machine only)",
+    )
+    app.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
+    app.set_defaults(handler=cmd_app)
     return parser
 
 
@@ -405,6 +441,58 @@ def cmd_plot(args: argparse.Namespace) -> int:
     print()
     print_best(args.folder)
     return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``dtsim validate``: F1-F7 measured and checked; exit status 1 if any fact fails."""
+    import shlex
+
+    from simulation import validation
+
+    return validation.main(
+        args.replicates,
+        args.seed,
+        args.workers,
+        markdown_path=args.markdown,
+        command=f"{PROG} {shlex.join(args.argv)}",
+    )
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """``dtsim app``: serve :mod:`simulation.app` with solara's server until Ctrl-C.
+
+    Runs ``solara run`` in this Python (solara and the web libraries are imported by that
+    process only, so ``dtsim --help`` stays light).
+    """
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("solara") is None:
+        raise UsageError('the app needs the web libraries: pip install -e ".[app]"')
+    app = Path(__file__).with_name("app.py")
+    assets = Path(sys.prefix) / "share" / "solara" / "cdn" / "@widgetti"
+    if not assets.is_dir():
+        print(
+            f"{PROG} app: note: solara loads its page scripts from cdn.jsdelivr.net; on a machine "
+            "without internet run `bash .ci/solara_assets.sh` once to cache them",
+            file=sys.stderr,
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(app),
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+    ]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"dtsim app: serving on http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    return subprocess.call(command)
 
 
 def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
@@ -723,6 +811,13 @@ def _workers(text: str) -> int:
     value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 1..65535, got {text!r}")
     return value
 
 

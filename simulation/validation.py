@@ -2,16 +2,22 @@
 
 Each fact is measured from replicate runs of the model at default parameters, with only
 the levers (or, for F7, the declared stop of delivery) changed; nothing here tunes the
-model. Used by the validity tests (short form), ``docs/CALIBRATION.md`` (long form) and,
-later, ``dtsim validate``.
+model. Used by the validity tests (short form), ``docs/CALIBRATION.md`` (long form) and
+``dtsim validate`` (:func:`main`: a text table, optionally ``docs/validation.md``).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import sys
+import textwrap
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -37,12 +43,30 @@ def _one_run(job: tuple[dict, int]) -> dict:
     return out
 
 
-def run_many(jobs: list[tuple[dict, int]], workers: int = 1) -> list[dict]:
-    """Run (params, seed) jobs, in processes when ``workers`` > 1; order is kept."""
+def run_many(
+    jobs: list[tuple[dict, int]],
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
+    """Run (params, seed) jobs, in processes when ``workers`` > 1; order is kept.
+
+    ``progress(done, total)`` is called after each job (in order of the jobs).
+    """
+    total = len(jobs)
+    out: list[dict] = []
     if workers <= 1:
-        return [_one_run(j) for j in jobs]
+        results: Iterable[dict] = map(_one_run, jobs)
+        for result in results:
+            out.append(result)
+            if progress is not None:
+                progress(len(out), total)
+        return out
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        return list(pool.map(_one_run, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        for result in pool.map(_one_run, jobs, chunksize=max(1, total // (8 * workers))):
+            out.append(result)
+            if progress is not None:
+                progress(len(out), total)
+    return out
 
 
 def rank_trend_ok(values: Iterable[float], decreasing: bool) -> tuple[bool, int]:
@@ -96,10 +120,13 @@ def measure(
     seed: int = 12345,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, list[dict]]:
-    """Run every setting of the plan over the same replicate seeds."""
+    """Run every setting of the plan over the same replicate seeds.
+
+    ``progress(done, total)`` is called as runs finish (see :func:`run_many`).
+    """
     seeds = np.random.SeedSequence(seed).generate_state(plan.replicates).tolist()
     jobs = [(params, int(s)) for params in plan.settings.values() for s in seeds]
-    results = run_many(jobs, workers)
+    results = run_many(jobs, workers, progress)
     out: dict[str, list[dict]] = {}
     for i, key in enumerate(plan.settings):
         out[key] = results[i * plan.replicates : (i + 1) * plan.replicates]
@@ -244,14 +271,166 @@ def report(results: list[FactResult]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    import sys
-    import time
+COLUMNS = ("fact", "source", "measured", "band", "result")
+WRAP = {"measured": 48, "band": 36}
+"""Widths at which the text table wraps its two long columns."""
 
+
+def _rows(results: list[FactResult]) -> list[tuple[str, str, str, str, str]]:
+    return [(r.fact, r.source, r.measured, r.band, "PASS" if r.passed else "FAIL") for r in results]
+
+
+def table(results: list[FactResult]) -> str:
+    """The verdicts as a plain-text table, long cells wrapped: fact, source, measured, band, result."""
+    wrapped = []
+    for row in _rows(results):
+        cells = [
+            textwrap.wrap(cell, WRAP[name]) if name in WRAP else [cell]
+            for name, cell in zip(COLUMNS, row, strict=True)
+        ]
+        wrapped.append(cells)
+    widths = [
+        max([len(COLUMNS[i])] + [len(line) for cells in wrapped for line in cells[i]])
+        for i in range(len(COLUMNS))
+    ]
+
+    def line(cells: Iterable[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [line(COLUMNS), line("-" * w for w in widths)]
+    for cells in wrapped:
+        height = max(len(c) for c in cells)
+        for k in range(height):
+            lines.append(line(c[k] if k < len(c) else "" for c in cells))
+    return "\n".join(lines)
+
+
+def summary_line(results: list[FactResult]) -> str:
+    failed = [r.fact for r in results if not r.passed]
+    if not failed:
+        return f"all {len(results)} stylized facts PASS"
+    return f"{len(failed)} of {len(results)} stylized facts FAIL: {', '.join(failed)}"
+
+
+def markdown(
+    results: list[FactResult],
+    command: str,
+    replicates: int,
+    seed: int,
+    seconds: float | None = None,
+    date: datetime | None = None,
+    commit: tuple[str | None, bool | None] | None = None,
+) -> str:
+    """``docs/validation.md``: how it was made (command, date, commit) and the verdict table."""
+    if commit is None:
+        from simulation.runner import _git_state
+
+        commit = _git_state()
+    head, dirty = commit
+    when = (date or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    where = f"`{head}`" if head else "unknown (not a git checkout)"
+    if dirty:
+        where += " with uncommitted changes"
+    took = f", {seconds:.0f} s" if seconds is not None else ""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    out = [
+        "# Validation: the stylized facts F1-F7",
+        "",
+        "Generated by `dtsim validate`; do not edit by hand. The facts, their sources and the",
+        "calibration behind them are in [CALIBRATION.md](CALIBRATION.md); the harness is",
+        "`simulation/validation.py`.",
+        "",
+        f"- command: `{command}`",
+        f"- date: {when}",
+        f"- git commit: {where}",
+        f"- {replicates} replicates per setting, base seed {seed}{took}",
+        f"- verdict: **{summary_line(results)}**",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---" for _ in COLUMNS) + "|",
+    ]
+    for row in _rows(results):
+        row = (*row[:4], f"**{row[4]}**")
+        out.append("| " + " | ".join(cell(c) for c in row) + " |")
+    out += ["", INTEROP_NOTES]
+    return "\n".join(out) + "\n"
+
+
+INTEROP_NOTES = """\
+## Interoperability
+
+The model is a plain Mesa 3.5 model, so external tools drive it without dtsim's CLI; each
+route below is exercised by `tests/test_interop.py`.
+
+- **Mesa `batch_run`**: `mesa.batch_run(DigitalTransformationModel, parameters={...},
+  rng=[...], max_steps=..., number_processes=1)` gives one row per run with every weekly
+  reporter (`tests/test_model.py::test_mesa_batch_run_works_unchanged`, and a two-seed
+  lever sweep in `tests/test_interop.py`).
+- **SALib**: sample the three levers (`collaboration`, `governance`, `marketing_budget`,
+  each in [0, 1]) with `SALib.sample.morris`, evaluate each row with
+  `simulation.runner.run_model`, analyse with `SALib.analyze.morris`.
+- **EMA Workbench**: `simulation.ema.ema_model()` returns an `ema_workbench.Model` whose
+  function runs dtsim; its levers are the three levers and its uncertainties other
+  parameters, with ranges from `simulation.params.PARAMETERS`; its outcomes are the four
+  headline outcomes. Run it with `perform_experiments(ema_model(), scenarios=...,
+  policies=...)` or a `SequentialEvaluator`. The EMA Workbench is optional, not a dtsim
+  dependency (`pip install ema_workbench`); its test is skipped when it is missing.
+
+Tested with Mesa 3.5.1, SALib 1.6.0 and ema_workbench 3.0.0.
+"""
+
+
+def main(
+    replicates: int = 20,
+    seed: int = 12345,
+    workers: int | None = None,
+    markdown_path: Path | str | None = None,
+    command: str | None = None,
+) -> int:
+    """``dtsim validate``: measure, check and print F1-F7; 0 if all pass, 1 if any fails.
+
+    Progress goes to stderr; with ``markdown_path``, the table is also written there as
+    markdown, with the command, date and git commit.
+    """
+    if workers is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        workers = max(1, min(cores or 1, 8))
+    plan = build_plan(replicates)
+    total = len(plan.settings) * replicates
+    print(
+        f"validate: {len(plan.settings)} settings x {replicates} replicates = {total} runs, "
+        f"base seed {seed}, {workers} worker(s)",
+        file=sys.stderr,
+    )
+    t0 = time.perf_counter()
+    step = max(1, total // 20)
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            elapsed = time.perf_counter() - t0
+            print(f"  {done}/{total} runs, {elapsed:.0f} s", file=sys.stderr, flush=True)
+
+    results = check_facts(measure(plan, workers=workers, seed=seed, progress=progress))
+    seconds = time.perf_counter() - t0
+    print(table(results))
+    print()
+    print(f"{summary_line(results)} ({replicates} replicates, base seed {seed}, {seconds:.0f} s)")
+    if markdown_path is not None:
+        path = Path(markdown_path)
+        if command is None:
+            command = f"dtsim validate --replicates {replicates} --seed {seed}"
+        text = markdown(results, command, replicates, seed, seconds)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
     # python -m simulation.validation [REPLICATES [SEED]]
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 12345
-    t0 = time.perf_counter()
-    res = check_facts(measure(build_plan(reps), workers=2, seed=seed))
-    print(report(res))
-    print(f"({reps} replicates, seed {seed}, {time.perf_counter() - t0:.0f} s)")
+    sys.exit(main(reps, seed, workers=2))
