@@ -220,6 +220,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(handler=cmd_sweep)
 
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="Sobol' indices or Morris screening of an experiment with sampler saltelli or "
+        "morris: runs (or resumes) its sweep, writes DIR/sensitivity.csv and a figure",
+    )
+    sensitivity.add_argument(
+        "experiment",
+        metavar="EXPERIMENT",
+        help="experiment name in experiments/ or path to a .toml file (sampler saltelli or morris)",
+    )
+    sensitivity.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"sweep folder (default {RESULTS_DIR}/<experiment>/); resumed if started",
+    )
+    sensitivity_executors = sensitivity.add_mutually_exclusive_group()
+    sensitivity_executors.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: one per core); 1 runs in this process",
+    )
+    sensitivity_executors.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster (tcp://HOST:PORT), or local:N for a Dask LocalCluster",
+    )
+    sensitivity.add_argument(
+        "--fresh", action="store_true", help="delete DIR's store and start the sweep over"
+    )
+    sensitivity.set_defaults(handler=cmd_sensitivity)
+
     export = commands.add_parser(
         "export", help="write a sweep's results as one table (parquet or csv)"
     )
@@ -274,7 +310,97 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument("--port", type=_port, default=8765, help="port (default 8765)")
     app.set_defaults(handler=cmd_app)
+
+    discover = commands.add_parser(
+        "discover",
+        help="scenario discovery (PRIM): the ranges of the varied parameters where the "
+        "outcomes meet conditions; DIR/discovery.csv and DIR/figures/discovery.png",
+    )
+    discover.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    discover.add_argument(
+        "--outcome",
+        dest="conditions",
+        action=_OutcomeAction,
+        default=[],
+        metavar="NAME",
+        help="an outcome (summary key); follow each by --below X or --above X; several "
+        "--outcome conditions must all hold",
+    )
+    for word in ("below", "above"):
+        discover.add_argument(
+            f"--{word}",
+            dest="conditions",
+            action=_ThresholdAction,
+            metavar="X",
+            help=f"the preceding --outcome must be {word} X (strictly)",
+        )
+    discover.add_argument(
+        "--min-density",
+        type=_share,
+        default=0.8,
+        metavar="D",
+        help="the chosen box is the widest (highest coverage) on the peeling trajectory "
+        "whose density is at least D (default 0.8)",
+    )
+    discover.add_argument(
+        "--means",
+        action="store_true",
+        help="cases are the design points' replicate means instead of the runs",
+    )
+    discover.set_defaults(handler=cmd_discover)
+
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML page on a sweep: what was run, figures, trade-offs, "
+        "best settings, sensitivity and discovery when present",
+    )
+    report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    report.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="default DIR/report.html"
+    )
+    report.set_defaults(handler=cmd_report)
     return parser
+
+
+class _OutcomeAction(argparse.Action):
+    """``--outcome NAME``: starts a condition; its --below/--above comes next."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+        conditions = list(getattr(namespace, self.dest, None) or [])
+        if conditions and conditions[-1][1] is None:
+            raise argparse.ArgumentError(
+                self, f"--outcome {conditions[-1][0]} needs --below X or --above X after it"
+            )
+        conditions.append((values, None, None))
+        setattr(namespace, self.dest, conditions)
+
+
+class _ThresholdAction(argparse.Action):
+    """``--below X`` / ``--above X``: the threshold of the last --outcome."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+        word = (option_string or "--below").lstrip("-")
+        conditions = list(getattr(namespace, self.dest, None) or [])
+        if not conditions or conditions[-1][1] is not None:
+            raise argparse.ArgumentError(self, f"--{word} needs an --outcome NAME before it")
+        try:
+            threshold = float(values)
+        except ValueError:
+            raise argparse.ArgumentError(self, f"not a number: {values!r}") from None
+        if not math.isfinite(threshold):
+            raise argparse.ArgumentError(self, f"not a finite number: {values!r}")
+        conditions[-1] = (conditions[-1][0], word, threshold)
+        setattr(namespace, self.dest, conditions)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
@@ -422,6 +548,60 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if report.stored_failed else 0
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``dtsim sensitivity``: the experiment's sweep (resumed), then SALib per headline outcome.
+
+    Exit status 0 when the analysis is written, 1 when runs failed or the executor broke
+    down (the finished runs are kept), 2 for a bad experiment, folder or design.
+    """
+    from simulation.experiment import ExperimentError, load_experiment
+    from simulation.sensitivity import (
+        SensitivityError,
+        format_table,
+        method_of,
+        run_sensitivity,
+    )
+    from simulation.sweep import ExecutorError, SweepError, check_scheduler
+
+    try:
+        if args.scheduler is not None:
+            check_scheduler(args.scheduler)
+        experiment = load_experiment(args.experiment)
+        try:
+            method_of(experiment)
+        except SensitivityError as exc:  # not a sensitivity design: a bad experiment
+            raise UsageError(str(exc)) from None
+        for note in experiment.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        print(f"{experiment.name}: {experiment.title}")
+        report = run_sensitivity(
+            experiment,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fresh=args.fresh,
+            progress=True,
+            argv=[PROG, *args.argv],
+        )
+    except (ExperimentError, SweepError) as exc:
+        raise UsageError(str(exc)) from None
+    except ExecutorError as exc:
+        return _fail(str(exc), 1)
+    except SensitivityError as exc:
+        return _fail(str(exc), 1)
+    sweep = report.sweep
+    print(
+        f"sweep {experiment.name}: {sweep.ran} runs done, {sweep.failed} failed, "
+        f"in {sweep.wall:.1f} s; store {sweep.store}"
+    )
+    print()
+    print(format_table(report.table, report.method))
+    print()
+    for path in [report.csv, *report.figures]:
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """``dtsim export``: a sweep's results as one tidy table (one row per run)."""
     from simulation.results import export_results
@@ -440,6 +620,34 @@ def cmd_plot(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     print()
     print_best(args.folder)
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """``dtsim discover``: PRIM over a sweep's runs; the chosen box printed and saved."""
+    if not args.conditions:
+        raise UsageError("discover needs at least one --outcome NAME --below X (or --above X)")
+    if args.conditions[-1][1] is None:
+        raise UsageError(
+            f"--outcome {args.conditions[-1][0]} needs --below X or --above X after it"
+        )
+    from simulation.discovery import Condition, discover, write_discovery
+
+    conditions = [Condition(name, word, value) for name, word, value in args.conditions]
+    found = discover(args.folder, conditions, min_density=args.min_density, means=args.means)
+    print(found.text())
+    print()
+    for path in write_discovery(args.folder, found):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``dtsim report``: one self-contained HTML page on a sweep."""
+    from simulation.report import write_report
+
+    path = write_report(args.folder, args.out)
+    print(f"wrote {path}")
     return 0
 
 

@@ -11,8 +11,9 @@ File format (docs/sweeps.md)::
     title = "Collaboration x governance"
     description = "..."            # optional
     scenario = "siloed"            # base scenario: a name in scenarios/ or a path
-    sampler = "grid"               # grid | lhs | sobol
-    samples = 256                  # lhs and sobol only: number of points
+    sampler = "grid"               # grid | lhs | sobol | saltelli | morris
+    samples = 256                  # lhs, sobol: points; saltelli: base N; morris: trajectories
+    levels = 4                     # morris only (optional): grid levels of each parameter
     seed = 0                       # the sampler's and the runs' seeds derive from it
     replicates = 10                # runs per point
     weeks = 104                    # optional: the scenario's (or the default) otherwise
@@ -21,7 +22,13 @@ File format (docs/sweeps.md)::
     [parameters]                   # the varied parameters, in the order written
     collaboration = [0.15, 0.75]                     # grid only: these values
     governance = { range = [0.0, 1.0], count = 11 }  # grid: 11 values, ends included
-    # lhs / sobol: name = { range = [lo, hi] }: the interval to sample
+    # lhs / sobol / saltelli / morris: name = { range = [lo, hi] }: the interval to sample
+
+The samplers ``saltelli`` and ``morris`` are the designs of a sensitivity analysis
+(:mod:`simulation.sensitivity`, docs/sensitivity.md): SALib's Saltelli/Sobol' sample for
+first- and total-order Sobol' indices (``samples`` = N, N (d + 2) points) and Morris
+trajectories (``samples`` = r trajectories, r (d + 1) points). Their runs are an ordinary
+sweep; only the order of the points matters to the analysis, and it is the run order.
 
 Seeds: replicate ``r`` of every point runs with ``replicate_seed(seed, r)``, the seed of
 replicate ``r`` in ``dtsim run`` with base seed ``seed``. Every point thus sees the same
@@ -54,13 +61,19 @@ EXPERIMENT_DIR: Path = Path(__file__).resolve().parent.parent / "experiments"
 """The repository's ``experiments/`` folder, where ``dtsim sweep NAME`` looks."""
 
 SUFFIX = ".toml"
-SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol")
+SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "saltelli", "morris")
+SENSITIVITY_SAMPLERS: tuple[str, ...] = ("saltelli", "morris")
+"""Samplers whose designs :mod:`simulation.sensitivity` analyses (SALib's sample order)."""
+MORRIS_LEVELS = 4
+"""Default number of grid levels of a Morris design (SALib's default)."""
 TOP_LEVEL_KEYS: dict[str, str] = {
     "title": "a short name for the experiment (string)",
     "description": "what the experiment asks (string, optional)",
     "scenario": "the base scenario: a name in scenarios/ or a path to a .toml file (string)",
-    "sampler": "grid, lhs or sobol (string)",
-    "samples": "the number of points drawn by lhs or sobol (whole number >= 1)",
+    "sampler": "grid, lhs, sobol, saltelli or morris (string)",
+    "samples": "the number of points drawn by lhs or sobol (whole number >= 1); saltelli: the "
+    "base sample N; morris: the number of trajectories (whole number >= 2)",
+    "levels": "morris only: grid levels of each parameter (even whole number >= 2, default 4)",
     "seed": "the experiment seed (whole number >= 0)",
     "replicates": "runs per point (whole number >= 1)",
     "weeks": "recorded weeks of every run (whole number, optional)",
@@ -132,6 +145,7 @@ class Experiment:
     interventions: tuple[dict[str, Any], ...] = field(hash=False)
     text: str = field(default="", repr=False)
     path: Path | None = None
+    levels: int | None = None
 
     @property
     def varied(self) -> list[str]:
@@ -143,6 +157,10 @@ class Experiment:
         if self.sampler == "grid":
             return math.prod(len(d.values) for d in self.dimensions)
         assert self.samples is not None
+        if self.sampler == "saltelli":
+            return self.samples * (len(self.dimensions) + 2)
+        if self.sampler == "morris":
+            return self.samples * (len(self.dimensions) + 1)
         return self.samples
 
     @property
@@ -153,7 +171,11 @@ class Experiment:
     def notes(self) -> list[str]:
         """Advice that is not an error (printed by ``dtsim sweep``)."""
         notes = []
-        if self.sampler == "sobol" and self.samples is not None and not _power_of_two(self.samples):
+        if (
+            self.sampler in ("sobol", "saltelli")
+            and self.samples is not None
+            and not _power_of_two(self.samples)
+        ):
             lower = 1 << (self.samples.bit_length() - 1)
             notes.append(
                 f"{self.where}: samples = {self.samples} is not a power of 2; Sobol points are "
@@ -176,7 +198,29 @@ class Experiment:
             combos = itertools.product(*(d.values for d in self.dimensions))
             return tuple(dict(zip(names, combo, strict=True)) for combo in combos)
         assert self.samples is not None
+        if self.sampler in SENSITIVITY_SAMPLERS:
+            return tuple(_scale(self.dimensions, self.unit_design()))
         return tuple(_sample(self.sampler, self.dimensions, self.samples, self.seed))
+
+    def unit_design(self) -> Any:
+        """A saltelli or morris design in the unit cube, one row per point, in run order.
+
+        The rows SALib drew (``SALib.sample.sobol.sample`` without second order, or
+        ``SALib.sample.morris.sample``) over [0, 1] for every varied parameter, seeded with
+        the experiment seed; :meth:`points` scales them to the ranges. The analysis reads
+        these rows, not the scaled values: an integer parameter's rounding cannot hide a
+        Morris step, and elementary effects are per share of each range.
+        """
+        if self.sampler not in SENSITIVITY_SAMPLERS:
+            raise ValueError(f"{self.where}: sampler {self.sampler!r} is not a sensitivity design")
+        assert self.samples is not None
+        return _salib_unit(
+            self.sampler,
+            len(self.dimensions),
+            self.samples,
+            self.seed,
+            self.levels or MORRIS_LEVELS,
+        )
 
     def seeds(self) -> list[int]:
         """The model seed of each replicate, shared by every point."""
@@ -305,6 +349,19 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
     seed = _whole(data, "seed", where, low=0)
     replicates = _whole(data, "replicates", where, low=1)
     samples = None
+    levels = None
+    if "levels" in data:
+        if sampler != "morris":
+            raise ExperimentError(
+                f'{where}: levels is not allowed with sampler = "{sampler}"; allowed only with '
+                'sampler = "morris"'
+            )
+        levels = _whole(data, "levels", where, low=2)
+        if levels % 2:
+            raise ExperimentError(
+                f"{where}: levels = {levels} is odd; allowed: an even whole number >= 2 "
+                "(Morris steps of p / (2 (p - 1)) need an even number of levels), e.g. 4"
+            )
     if sampler == "grid":
         if "samples" in data:
             raise ExperimentError(
@@ -317,7 +374,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
                 f"{where}: missing key 'samples' (sampler = \"{sampler}\" needs the number of "
                 "points to draw, a whole number >= 1, e.g. samples = 256)"
             )
-        samples = _whole(data, "samples", where, low=1)
+        samples = _whole(data, "samples", where, low=2 if sampler in SENSITIVITY_SAMPLERS else 1)
 
     base = _base_scenario(scenario_ref, path, where)
     weeks = None
@@ -355,6 +412,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         interventions=tuple(spec.interventions),
         text=text,
         path=path,
+        levels=(levels or MORRIS_LEVELS) if sampler == "morris" else None,
     )
 
 
@@ -557,6 +615,28 @@ def _sample(
             "ignore", message=".*balance properties of Sobol", category=UserWarning
         )
         unit = engine.random(n)
+    return _scale(dimensions, unit)
+
+
+def _salib_unit(sampler: str, d: int, n: int, seed: int, levels: int) -> Any:
+    """SALib's saltelli (first and total order) or Morris design over the unit cube."""
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+    with warnings.catch_warnings():
+        # Sobol' warns when N is not a power of 2; Experiment.notes says so once, in words.
+        warnings.filterwarnings(
+            "ignore", message=".*balance properties of Sobol", category=UserWarning
+        )
+        if sampler == "saltelli":
+            from SALib.sample import sobol
+
+            return sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
+        from SALib.sample import morris
+
+        return morris.sample(problem, n, num_levels=levels, seed=seed)
+
+
+def _scale(dimensions: Sequence[Dimension], unit: Any) -> list[dict[str, float | int]]:
+    """Rows of the unit cube scaled to the ranges, as :func:`_sample` scales its points."""
     points = []
     for row in unit:
         point: dict[str, float | int] = {}
@@ -629,6 +709,7 @@ def _display(path: Path) -> str:
 __all__ = [
     "EXPERIMENT_DIR",
     "SAMPLERS",
+    "SENSITIVITY_SAMPLERS",
     "Dimension",
     "Experiment",
     "ExperimentError",

@@ -376,8 +376,8 @@ route below is exercised by `tests/test_interop.py`.
   function runs dtsim; its levers are the three levers and its uncertainties other
   parameters, with ranges from `simulation.params.PARAMETERS`; its outcomes are the four
   headline outcomes. Run it with `perform_experiments(ema_model(), scenarios=...,
-  policies=...)` or a `SequentialEvaluator`. The EMA Workbench is optional, not a dtsim
-  dependency (`pip install ema_workbench`); its test is skipped when it is missing.
+  policies=...)` or a `SequentialEvaluator`. The EMA Workbench is not needed to run dtsim; it
+  comes with the `dev` extra (the tests use it), and its test is skipped when it is missing.
 
 Tested with Mesa 3.5.1, SALib 1.6.0 and ema_workbench 3.0.0.
 """

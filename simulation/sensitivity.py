@@ -1,0 +1,386 @@
+"""Global sensitivity analysis of a sweep: Sobol' indices or Morris elementary effects.
+
+In the flow: an experiment file with ``sampler = "saltelli"`` or ``"morris"``
+(:mod:`simulation.experiment` draws SALib's design) -> :func:`simulation.sweep.run_sweep`
+(the same parallel, Dask and resumable machinery as ``dtsim sweep``, the same store) ->
+:func:`analyze_store` (replicate means per design point, in run order, which is SALib's
+sample order) -> :func:`analyze` (SALib, per headline outcome) -> ``DIR/sensitivity.csv``
+and ``DIR/figures/sensitivity.png`` / ``.svg``.
+
+:func:`analyze` knows nothing of the store or the model: it takes the design in the unit
+cube and one column of outputs per outcome, so it can be checked on known functions.
+
+- ``saltelli``: first-order ``S1`` and total-order ``ST`` Sobol' indices with their 95%
+  bootstrap half-widths (``SALib.analyze.sobol.analyze``, no second order): Sobol' (2001),
+  Saltelli et al. (2010).
+- ``morris``: ``mu_star`` (mean absolute elementary effect), its 95% bootstrap half-width,
+  ``sigma`` (spread of the effects: interactions or non-linearity) and ``mu``
+  (``SALib.analyze.morris.analyze``): Morris (1991), Campolongo et al. (2007). The design
+  is in the unit cube, so an effect is the change of the outcome when a parameter moves by
+  ``p / (2 (p - 1))`` of its range (2/3 with the default 4 levels): effects of parameters
+  with different units compare directly.
+
+Replicates are averaged per design point before the analysis. Every point's replicate ``r``
+has the same seed (common random numbers), so a parameter the model never reads has an
+effect of exactly 0.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiment import (
+    MORRIS_LEVELS,
+    SENSITIVITY_SAMPLERS,
+    Experiment,
+    load_experiment,
+)
+from simulation.reporters import HEADLINE, SUMMARY_LABELS
+
+CSV = "sensitivity.csv"
+FIGURE = "sensitivity"
+METHODS: dict[str, str] = {"saltelli": "sobol", "morris": "morris"}
+"""Sampler of the experiment file -> analysis method."""
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "sobol": ("outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("outcome", "parameter", "mu_star", "mu_star_conf", "sigma", "mu"),
+}
+"""Columns of ``sensitivity.csv`` per method."""
+CONF_LEVEL = 0.95
+NUM_RESAMPLES = 1000
+CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.6g", "lineterminator": "\n"}
+
+
+class SensitivityError(ValueError):
+    """An experiment cannot be analysed (not a sensitivity design, runs missing); one line."""
+
+
+@dataclass(frozen=True)
+class SensitivityReport:
+    """What :func:`run_sensitivity` did: the sweep's report, the table and the files."""
+
+    sweep: Any
+    method: str
+    table: pd.DataFrame
+    csv: Path
+    figures: list[Path]
+
+
+def method_of(experiment: Experiment) -> str:
+    """``"sobol"`` or ``"morris"``; SensitivityError for another sampler."""
+    if experiment.sampler not in METHODS:
+        raise SensitivityError(
+            f'{experiment.where}: sampler = "{experiment.sampler}" is not a sensitivity '
+            f"design; allowed: {', '.join(repr(s) for s in SENSITIVITY_SAMPLERS)} "
+            "(see docs/sensitivity.md)"
+        )
+    return METHODS[experiment.sampler]
+
+
+# --- the analysis, independent of the store ------------------------------------------------
+
+
+def analyze(
+    method: str,
+    names: Sequence[str],
+    design: Any,
+    outputs: pd.DataFrame,
+    *,
+    levels: int = MORRIS_LEVELS,
+    seed: int = 0,
+    num_resamples: int = NUM_RESAMPLES,
+) -> pd.DataFrame:
+    """Sensitivity indices of each output column to each input, one row per pair.
+
+    ``design``: the unit-cube design, one row per point, in SALib's sample order
+    (``Experiment.unit_design()``); ``outputs``: one row per point in the same order, one
+    column per outcome. Returns the columns of :data:`COLUMNS` ``[method]``, outcomes in
+    ``outputs``' order, parameters in ``names``' order. An outcome that does not vary at
+    all has every index 0 (Morris) or NaN (Sobol': undefined).
+    """
+    if method not in COLUMNS:
+        raise SensitivityError(f"unknown method {method!r}; allowed: sobol, morris")
+    x = np.asarray(design, dtype=float)
+    names = list(names)
+    if x.ndim != 2 or x.shape[1] != len(names):
+        raise SensitivityError(f"design has shape {x.shape}; expected (points, {len(names)})")
+    if len(outputs) != len(x):
+        raise SensitivityError(f"{len(outputs)} output rows for {len(x)} design points")
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    rows: list[dict[str, Any]] = []
+    for outcome in outputs.columns:
+        y = np.asarray(outputs[outcome], dtype=float)
+        if not np.all(np.isfinite(y)):
+            bad = int(np.sum(~np.isfinite(y)))
+            raise SensitivityError(
+                f"outcome {outcome!r} is missing (NaN) at {bad} of {len(y)} design points; "
+                "SALib needs every point"
+            )
+        result = _indices(method, problem, x, y, levels, seed, num_resamples)
+        for i, name in enumerate(names):
+            row: dict[str, Any] = {"outcome": outcome, "parameter": name}
+            row.update({key: float(result[key][i]) for key in COLUMNS[method][2:]})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(COLUMNS[method]))
+
+
+def _indices(
+    method: str,
+    problem: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    levels: int,
+    seed: int,
+    num_resamples: int,
+) -> dict[str, np.ndarray]:
+    d = problem["num_vars"]
+    constant = bool(np.ptp(y) == 0)
+    if method == "morris":
+        if constant:
+            zero = np.zeros(d)
+            return {"mu_star": zero, "mu_star_conf": zero, "sigma": zero, "mu": zero}
+        from SALib.analyze import morris
+
+        with np.errstate(all="ignore"):
+            res = morris.analyze(
+                problem,
+                x,
+                y,
+                num_resamples=num_resamples,
+                conf_level=CONF_LEVEL,
+                num_levels=levels,
+                seed=seed,
+            )
+        return {
+            k: np.asarray(res[k], dtype=float) for k in ("mu_star", "mu_star_conf", "sigma", "mu")
+        }
+    if constant:
+        nan = np.full(d, math.nan)
+        return {"S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+    from SALib.analyze import sobol
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=False,
+            num_resamples=num_resamples,
+            conf_level=CONF_LEVEL,
+            seed=seed,
+        )
+    return {k: np.asarray(res[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+
+
+# --- from the store ------------------------------------------------------------------------
+
+
+def point_means(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
+    """Replicate means of the headline outcomes, one row per design point, in run order.
+
+    Checks that the store holds at least one successful run of every point and that its
+    points are the experiment's (the sweep refuses a changed experiment already; this
+    guards a store analysed with another file).
+    """
+    from simulation.results import design_means, load_results
+
+    frame = load_results(folder)
+    means = design_means(frame, HEADLINE).sort_values("point").reset_index(drop=True)
+    n = experiment.n_points
+    present = set(means["point"].tolist())
+    missing = [p for p in range(n) if p not in present]
+    if missing:
+        shown = ", ".join(str(p) for p in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise SensitivityError(
+            f"{folder}: {len(missing)} of {n} design points have no successful run "
+            f"(points {shown}); run the sweep again (with --retry-failed for failed runs)"
+        )
+    expected = pd.DataFrame(experiment.points())
+    for name in experiment.varied:
+        if not np.allclose(means[name].to_numpy(float), expected[name].to_numpy(float)):
+            raise SensitivityError(
+                f"{folder}: the stored points of {name} are not {experiment.where}'s design"
+            )
+    return means
+
+
+def analyze_store(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
+    """:func:`analyze` of a finished sensitivity sweep's store, per headline outcome."""
+    method = method_of(experiment)
+    means = point_means(folder, experiment)
+    return analyze(
+        method,
+        experiment.varied,
+        experiment.unit_design(),
+        means[list(HEADLINE)],
+        levels=experiment.levels or MORRIS_LEVELS,
+        seed=experiment.seed,
+    )
+
+
+def run_sensitivity(
+    experiment: str | Path | Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    progress: bool = True,
+    argv: Sequence[str] | None = None,
+) -> SensitivityReport:
+    """Run (or resume) the experiment's sweep, then write ``sensitivity.csv`` and the figure.
+
+    The runs are an ordinary sweep into ``out`` (default ``results/<experiment name>/``,
+    as ``dtsim sweep``): resumable, on local processes or Dask.
+    """
+    from simulation.sweep import run_sweep
+
+    exp = load_experiment(experiment)
+    method = method_of(exp)
+    kwargs: dict[str, Any] = {
+        "workers": workers,
+        "scheduler": scheduler,
+        "fresh": fresh,
+        "retry_failed": retry_failed,
+        "progress": progress,
+    }
+    if argv is not None:
+        kwargs["argv"] = list(argv)
+    report = run_sweep(exp, out, **kwargs)
+    table = analyze_store(report.out, exp)
+    folder = Path(report.out)
+    csv = folder / CSV
+    table.to_csv(csv, **CSV_OPTIONS)
+    figures = write_figure(table, method, folder / "figures", exp.title)
+    return SensitivityReport(report, method, table, csv, figures)
+
+
+# --- figure and text -----------------------------------------------------------------------
+
+
+def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = None) -> Any:
+    """One panel per outcome: horizontal bars per parameter with 95% whiskers.
+
+    Sobol': S1 (blue) and ST (vermillion) side by side; Morris: mu* (blue) with sigma as a
+    black diamond. Okabe-Ito colours, told apart by hatching as well.
+    """
+    from matplotlib.figure import Figure
+
+    from simulation.plots import DPI, OKABE_ITO
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    names = list(dict.fromkeys(table["parameter"]))
+    cols = 2 if len(outcomes) > 1 else 1
+    rows = math.ceil(len(outcomes) / cols)
+    fig = Figure(figsize=(5.2 * cols, 0.45 * len(names) * rows + 1.6 * rows + 0.6), dpi=DPI)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    y = np.arange(len(names))
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        part = table[table["outcome"] == outcome].set_index("parameter").loc[names]
+        label, unit = SUMMARY_LABELS.get(outcome, (outcome, ""))
+        if method == "sobol":
+            h = 0.38
+            for k, (key, colour, hatch) in enumerate(
+                (("S1", OKABE_ITO[0], ""), ("ST", OKABE_ITO[1], "//"))
+            ):
+                ax.barh(
+                    y + (k - 0.5) * h,
+                    part[key],
+                    height=h,
+                    xerr=part[f"{key}_conf"],
+                    color=colour,
+                    hatch=hatch,
+                    edgecolor="white",
+                    ecolor="#333333",
+                    capsize=3,
+                    label={"S1": "first order S1", "ST": "total order ST"}[key],
+                )
+            ax.set_xlabel("Sobol' index (share of variance)")
+            ax.axvline(0, color="#555555", lw=0.8)
+        else:
+            ax.barh(
+                y,
+                part["mu_star"],
+                height=0.6,
+                xerr=part["mu_star_conf"],
+                color=OKABE_ITO[0],
+                ecolor="#333333",
+                capsize=3,
+                label="mu* (mean |effect|)",
+            )
+            ax.plot(part["sigma"], y, "D", color=OKABE_ITO[6], ms=5, label="sigma")
+            ax.set_xlabel(f"elementary effect ({unit})" if unit else "elementary effect")
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_title(label.strip(), fontsize=10)
+        ax.grid(axis="x", color="#dddddd", lw=0.6)
+        ax.set_axisbelow(True)
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=8, loc="lower right")
+    what = (
+        "Sobol' indices, 95% intervals"
+        if method == "sobol"
+        else "Morris mu* (95% interval) and sigma"
+    )
+    fig.suptitle(f"{title}: {what}" if title else what, fontsize=11)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def write_figure(table: pd.DataFrame, method: str, folder: Path, title: str | None) -> list[Path]:
+    """``folder/sensitivity.png`` and ``.svg``."""
+    from simulation.sweep_plots import save_figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_figure(sensitivity_figure(table, method, title), folder, FIGURE)
+
+
+def ranking(table: pd.DataFrame, method: str) -> dict[str, list[str]]:
+    """Parameters per outcome, most influential first (by ST for Sobol', mu* for Morris)."""
+    key = "ST" if method == "sobol" else "mu_star"
+    return {
+        outcome: part.sort_values(key, ascending=False, kind="stable")["parameter"].tolist()
+        for outcome, part in table.groupby("outcome", sort=False)
+    }
+
+
+def format_table(table: pd.DataFrame, method: str) -> str:
+    """The indices as an aligned text table, parameters ranked per outcome."""
+    from simulation.results import render_table
+
+    key = "ST" if method == "sobol" else "mu_star"
+    value_columns = list(COLUMNS[method][2:])
+    body = []
+    for _, part in table.groupby("outcome", sort=False):
+        for _, row in part.sort_values(key, ascending=False, kind="stable").iterrows():
+            body.append(
+                [row["outcome"], row["parameter"], *(f"{row[c]:.4g}" for c in value_columns)]
+            )
+    return render_table(["outcome", "parameter", *value_columns], body, left=2)
+
+
+__all__ = [
+    "COLUMNS",
+    "METHODS",
+    "SensitivityError",
+    "SensitivityReport",
+    "analyze",
+    "analyze_store",
+    "format_table",
+    "method_of",
+    "point_means",
+    "ranking",
+    "run_sensitivity",
+    "sensitivity_figure",
+    "write_figure",
+]
