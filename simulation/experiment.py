@@ -39,7 +39,6 @@ on the executor or the order in which runs finish.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import inspect
 import itertools
@@ -55,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.params import PARAMETERS, ParameterError, ParamSpec
-from simulation.scenarios import ScenarioError, load_scenario
+from simulation.scenarios import ScenarioError, _did_you_mean, _one_line, _toml_repr, load_scenario
 
 EXPERIMENT_DIR: Path = Path(__file__).resolve().parent.parent / "experiments"
 """The repository's ``experiments/`` folder, where ``dtsim sweep NAME`` looks."""
@@ -676,27 +675,6 @@ def _whole(data: dict[str, Any], key: str, where: str, low: int) -> int:
             f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: a whole number >= {low}"
         )
     return value
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _toml_repr(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + _one_line(value)[:40] + '"'
-    if isinstance(value, dict):
-        return "{...}"
-    if isinstance(value, list):
-        return "[...]"
-    return str(value)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _display(path: Path) -> str:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiment import Experiment, Run, canonical_json, load_experiment
+from simulation.scenarios import _one_line
 from simulation.store import (
     EXPERIMENT_FILE,
     FILES,
@@ -728,10 +729,6 @@ def _duration(seconds: float) -> str:
         if minutes < 60
         else f"{minutes // 60} h {minutes % 60:02d} min"
     )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def print_summary(report: SweepReport, command: str | None = None, file: Any = None) -> None:
