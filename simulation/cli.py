@@ -1,5 +1,5 @@
-"""The ``dtsim`` command: list scenarios, run one, compare several, rerun a results folder,
-sweep an experiment.
+"""The ``dtsim`` command: scenarios, runs and comparisons, reruns, sweeps and their analysis
+(sensitivity, export, plots, discovery, reports), validation, and the teaching app.
 
 Thin by design: it parses, calls :mod:`simulation.runner`, :mod:`simulation.tables` and
 :mod:`simulation.plots`, and prints. Those (and pandas, matplotlib, the model) are imported
