@@ -45,7 +45,6 @@ import itertools
 import json
 import math
 import os
-import tomllib
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,14 @@ from pathlib import Path
 from typing import Any
 
 from simulation.params import PARAMETERS, ParameterError, ParamSpec
-from simulation.scenarios import ScenarioError, _did_you_mean, _one_line, _toml_repr, load_scenario
+from simulation.scenarios import (
+    ScenarioError,
+    _did_you_mean,
+    _one_line,
+    _toml_repr,
+    load_scenario,
+    read_toml,
+)
 
 EXPERIMENT_DIR: Path = Path(__file__).resolve().parent.parent / "experiments"
 """The repository's ``experiments/`` folder, where ``dtsim sweep NAME`` looks."""
@@ -291,22 +297,7 @@ def load_experiment(name_or_path: str | Path | Experiment) -> Experiment:
         return name_or_path
     path = _locate(name_or_path)
     where = _display(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ExperimentError(f"{where}: no such experiment file") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"{where}: is a folder, not an experiment file") from None
-    except OSError as exc:
-        raise ExperimentError(f"{where}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ExperimentError(f"{where}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
+    data, text = read_toml(path, where, "experiment", ExperimentError)
     return _validate(data, text, path, where)
 
 

@@ -96,21 +96,30 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
         return name_or_path
     path = _locate(name_or_path)
     where = _display(path)
+    data, _ = read_toml(path, where, "scenario", ScenarioError)
+    return _validate(data, path.stem, path, where)
+
+
+def read_toml(
+    path: Path, where: str, kind: str, error: type[Exception]
+) -> tuple[dict[str, Any], str]:
+    """Read a TOML file of scenarios or experiments: (data, text), or `error` in one line."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"{where}: no such scenario file") from None
+        raise error(f"{where}: no such {kind} file") from None
     except IsADirectoryError:
-        raise ScenarioError(f"{where}: is a folder, not a scenario file") from None
+        raise error(f"{where}: is a folder, not a {kind} file") from None
     except OSError as exc:
-        raise ScenarioError(f"{where}: cannot read ({exc.strerror})") from None
+        raise error(f"{where}: cannot read ({exc.strerror})") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
-    return _validate(data, path.stem, path, where)
+        raise error(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
 
 
 def _locate(name_or_path: str | Path) -> Path:
