@@ -506,22 +506,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """
     import shlex
 
-    from simulation.experiment import ExperimentError, load_experiment
+    from simulation.experiment import ExperimentError
     from simulation.sweep import (
         ExecutorError,
         SweepError,
-        check_scheduler,
         print_summary,
         run_sweep,
     )
 
     try:
-        if args.scheduler is not None:
-            check_scheduler(args.scheduler)
-        experiment = load_experiment(args.experiment)
-        for note in experiment.notes:
-            print(f"{PROG}: note: {note}", file=sys.stderr)
-        print(f"{experiment.name}: {experiment.title}")
+        experiment = _open_experiment(args)
         report = run_sweep(
             experiment,
             args.out,
@@ -548,32 +542,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if report.stored_failed else 0
 
 
+def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception):
+    """The experiment of ``sweep``/``sensitivity``: scheduler reachable, file valid, notes
+    and title printed. `check` refuses a design the command cannot use (a usage error)."""
+    from simulation.experiment import load_experiment
+    from simulation.sweep import check_scheduler
+
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    experiment = load_experiment(args.experiment)
+    if check is not None:
+        try:
+            check(experiment)
+        except check_error as exc:
+            raise UsageError(str(exc)) from None
+    for note in experiment.notes:
+        print(f"{PROG}: note: {note}", file=sys.stderr)
+    print(f"{experiment.name}: {experiment.title}")
+    return experiment
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``dtsim sensitivity``: the experiment's sweep (resumed), then SALib per headline outcome.
 
     Exit status 0 when the analysis is written, 1 when runs failed or the executor broke
     down (the finished runs are kept), 2 for a bad experiment, folder or design.
     """
-    from simulation.experiment import ExperimentError, load_experiment
+    from simulation.experiment import ExperimentError
     from simulation.sensitivity import (
         SensitivityError,
         format_table,
         method_of,
         run_sensitivity,
     )
-    from simulation.sweep import ExecutorError, SweepError, check_scheduler
+    from simulation.sweep import ExecutorError, SweepError
 
     try:
-        if args.scheduler is not None:
-            check_scheduler(args.scheduler)
-        experiment = load_experiment(args.experiment)
-        try:
-            method_of(experiment)
-        except SensitivityError as exc:  # not a sensitivity design: a bad experiment
-            raise UsageError(str(exc)) from None
-        for note in experiment.notes:
-            print(f"{PROG}: note: {note}", file=sys.stderr)
-        print(f"{experiment.name}: {experiment.title}")
+        experiment = _open_experiment(args, check=method_of, check_error=SensitivityError)
         report = run_sensitivity(
             experiment,
             args.out,
