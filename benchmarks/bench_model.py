@@ -56,10 +56,10 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 import mesa  # noqa: E402
 import scipy  # noqa: E402
 
-from simulation.customers import CHANNEL_USE, CustomerPopulation  # noqa: E402
-from simulation.estate import N_CHANNELS  # noqa: E402
-from simulation.model import DigitalTransformationModel  # noqa: E402
-from simulation.params import defaults  # noqa: E402
+from simulation.model.customers import CHANNEL_USE, CustomerPopulation  # noqa: E402
+from simulation.model.estate import N_CHANNELS  # noqa: E402
+from simulation.model.model import DigitalTransformationModel  # noqa: E402
+from simulation.model.params import defaults  # noqa: E402
 
 # --- targets of the issue ------------------------------------------------------------------
 TARGET_STEPS_PER_S = 20e6  # customer-steps per second of the vectorised update at 10k
@@ -421,7 +421,7 @@ def bench_runs(repeats: int, **params) -> dict[str, float]:
 
 BLAS_CHILD = """
 import sys, time
-from simulation.model import DigitalTransformationModel
+from simulation.model.model import DigitalTransformationModel
 best = float("inf")
 for seed in range(2):
     t0 = time.perf_counter()
@@ -471,7 +471,7 @@ def peak_mb():
     raise OSError("no VmHWM")
 
 t0 = time.perf_counter()
-from simulation.model import DigitalTransformationModel
+from simulation.model.model import DigitalTransformationModel
 t1 = time.perf_counter()
 after_import = peak_mb()
 DigitalTransformationModel(rng=0).run()
@@ -734,7 +734,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  peak RSS (VmHWM), fresh process: {imported:.1f} MB after import, "
             f"{after:.1f} MB after one default run (+{after - imported:.1f} MB; "
-            f"import of simulation.model took {import_ms:.0f} ms)"
+            f"import of simulation.model.model took {import_ms:.0f} ms)"
         )
 
     # --- targets ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Run from the repository root::
 It prints figures, never fails: each target of issue 3 is printed with PASS or MISS and the
 exit status is 0 whatever the timings.
 
-Each sweep runs in a fresh process (``run_sweep`` of :mod:`simulation.sweep`, into a new
+Each sweep runs in a fresh process (``run_sweep`` of :mod:`simulation.experiments.sweep`, into a new
 temporary folder, no progress bar), so each wall time includes what a user waits for: Python
 start-up and imports, the store's creation, the worker pool's start, every run and its
 commit. ``dtsim sweep`` then also prints the best settings (the results side), which is not
@@ -51,7 +51,7 @@ QUICK_EXPERIMENT = ROOT / "experiments" / "smoke.toml"
 
 DRIVER = """\
 import json, sys
-from simulation.sweep import run_sweep
+from simulation.experiments.sweep import run_sweep
 workers, scheduler = json.loads(sys.argv[3]), json.loads(sys.argv[4])
 report = run_sweep(sys.argv[1], sys.argv[2], workers=workers, scheduler=scheduler, progress=False)
 print(json.dumps({"ran": report.ran, "failed": report.failed, "wall": report.wall,
@@ -165,7 +165,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smoke-sized sweeps (about 10 s)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from simulation.experiment import load_experiment
+    from simulation.experiments.experiment import load_experiment
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMER = """
 import statistics, sys, time
 sys.path.insert(0, {root!r})
-from simulation.model import DigitalTransformationModel as Model
+from simulation.model.model import DigitalTransformationModel as Model
 Model(rng=0).run()
 times = []
 for seed in range(7):

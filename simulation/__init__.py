@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "DigitalTransformationModel": "simulation.model",
-    "summarize": "simulation.reporters",
-    "PARAMETERS": "simulation.params",
-    "LEVERS": "simulation.params",
-    "load_scenario": "simulation.scenarios",
-    "list_scenarios": "simulation.scenarios",
-    "run_scenario": "simulation.runner",
-    "load_results": "simulation.results",
-    "load_series": "simulation.results",
-    "run_sweep": "simulation.sweep",
-    "load_experiment": "simulation.experiment",
+    "DigitalTransformationModel": "simulation.model.model",
+    "summarize": "simulation.model.reporters",
+    "PARAMETERS": "simulation.model.params",
+    "LEVERS": "simulation.model.params",
+    "load_scenario": "simulation.experiments.scenarios",
+    "list_scenarios": "simulation.experiments.scenarios",
+    "run_scenario": "simulation.experiments.runner",
+    "load_results": "simulation.experiments.results",
+    "load_series": "simulation.experiments.results",
+    "run_sweep": "simulation.experiments.sweep",
+    "load_experiment": "simulation.experiments.experiment",
 }
 
 __all__ = [
@@ -40,14 +40,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from simulation.experiment import load_experiment
-    from simulation.model import DigitalTransformationModel
-    from simulation.params import LEVERS, PARAMETERS
-    from simulation.reporters import summarize
-    from simulation.results import load_results, load_series
-    from simulation.runner import run_scenario
-    from simulation.scenarios import list_scenarios, load_scenario
-    from simulation.sweep import run_sweep
+    from simulation.experiments.experiment import load_experiment
+    from simulation.experiments.results import load_results, load_series
+    from simulation.experiments.runner import run_scenario
+    from simulation.experiments.scenarios import list_scenarios, load_scenario
+    from simulation.experiments.sweep import run_sweep
+    from simulation.model.model import DigitalTransformationModel
+    from simulation.model.params import LEVERS, PARAMETERS
+    from simulation.model.reporters import summarize
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,7 @@
 """A silent change of the model's numbers is caught; a meant one is recorded.
 
 Every shipped scenario at seed 0, 2 replicates, against `tests/baseline.json`. If a model
-change is meant to move the numbers, refresh the file (`python -m simulation.baseline
+change is meant to move the numbers, refresh the file (`python -m simulation.experiments.baseline
 --refresh`) and commit it with the change; otherwise this test failing is a regression.
 """
 
@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from simulation.baseline import BASELINE_FILE, compute
+from simulation.experiments.baseline import BASELINE_FILE, compute
 
 
 def test_outcomes_match_the_saved_baseline() -> None:

@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 from simulation.cli import OUTPUT_FILES, main
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
-from simulation.scenarios import scenario_names
-from simulation.tables import (
+from simulation.experiments.scenarios import scenario_names
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.report.tables import (
     format_cell,
     format_outcome,
     interval_note,
@@ -63,7 +63,7 @@ def test_listing_and_help_do_not_import_matplotlib(argv: list[str]) -> None:
         f"status = main({argv!r})\n"
         "assert status == 0, status\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
-        "assert 'simulation.plots' not in sys.modules, 'plots imported'\n"
+        "assert 'simulation.viz.plots' not in sys.modules, 'plots imported'\n"
     )
     result = python("-c", code)
     assert result.returncode == 0, result.stderr

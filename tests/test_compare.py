@@ -12,9 +12,9 @@ import pytest
 from scipy import stats
 
 from simulation.cli import main
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
-from simulation.runner import replicate_seed
-from simulation.tables import (
+from simulation.experiments.runner import replicate_seed
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.report.tables import (
     DIFFERENCE_COLUMNS,
     Precision,
     difference_table,

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import STREAMS, DigitalTransformationModel
-from simulation.runner import run_model, run_scenario
-from simulation.validation import run_many
+from simulation.experiments.runner import run_model, run_scenario
+from simulation.experiments.validation import run_many
+from simulation.model.model import STREAMS, DigitalTransformationModel
 
 LEVER_PAIRS = (
     pytest.param({"collaboration": 0.1}, {"collaboration": 0.9}, id="collaboration"),

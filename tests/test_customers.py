@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.customers import CustomerPopulation, grid_shape
-from simulation.params import defaults
+from simulation.model.customers import CustomerPopulation, grid_shape
+from simulation.model.params import defaults
 
 
 def _reference_neighbour_mean(pop: CustomerPopulation, values: np.ndarray) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.analysis.discovery import Condition, choose_box, discover, prim
 from simulation.cli import main
-from simulation.discovery import Condition, choose_box, discover, prim
-from simulation.results import load_results
-from simulation.sweep import run_sweep
+from simulation.experiments.results import load_results
+from simulation.experiments.sweep import run_sweep
 
 BASE = """\
 title = "A small firm"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from simulation.cli import main
-from simulation.experiment import ExperimentError, experiment_names, load_experiment
-from simulation.runner import replicate_seed
+from simulation.experiments.experiment import ExperimentError, experiment_names, load_experiment
+from simulation.experiments.runner import replicate_seed
 
 BASE = """\
 title = "A small firm"

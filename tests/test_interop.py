@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import DigitalTransformationModel
-from simulation.params import LEVERS, PARAMETERS
-from simulation.reporters import HEADLINE
-from simulation.runner import run_model
+from simulation.experiments.runner import run_model
+from simulation.model.model import DigitalTransformationModel
+from simulation.model.params import LEVERS, PARAMETERS
+from simulation.model.reporters import HEADLINE
 
 TINY = {"n_customers": 200, "weeks": 20}
 
@@ -82,7 +82,7 @@ def test_ema_workbench_perform_experiments() -> None:
     pytest.importorskip(
         "ema_workbench", reason="EMA Workbench is optional: pip install ema_workbench"
     )
-    from simulation.ema import ema_model, import_ema
+    from simulation.experiments.ema import ema_model, import_ema
 
     ema = import_ema()
     model = ema_model(constants=TINY, seed=3)

@@ -14,19 +14,19 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.interventions import CHANGEABLE, FIXED_AT_START
-from simulation.model import DigitalTransformationModel
-from simulation.params import PARAMETERS, resolve
-from simulation.plots import (
+from simulation.experiments.runner import replicate_seed, scenario_params
+from simulation.experiments.scenarios import ScenarioError, load_scenario
+from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
+from simulation.model.model import DigitalTransformationModel
+from simulation.model.params import PARAMETERS, resolve
+from simulation.model.reporters import SERIES_PANELS, summarize
+from simulation.viz.plots import (
     MARK_GID,
     compare_figure,
     plot_compare,
     plot_run,
     run_figure,
 )
-from simulation.reporters import SERIES_PANELS, summarize
-from simulation.runner import replicate_seed, scenario_params
-from simulation.scenarios import ScenarioError, load_scenario
 
 CDO = {
     "week": 52,

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.model import DigitalTransformationModel
-from simulation.params import PARAMETERS
-from simulation.reporters import summarize
-from simulation.runner import replicate_seed
+from simulation.experiments.runner import replicate_seed
+from simulation.model.model import DigitalTransformationModel
+from simulation.model.params import PARAMETERS
+from simulation.model.reporters import summarize
 from simulation.stats import mean_interval
 
 SILOED = {"collaboration": 0.15, "governance": 0.5, "marketing_budget": 0.25}

@@ -15,11 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.agents import CustomerAgent, ITAgent, MarketingAgent
-from simulation.estate import CHANNELS
-from simulation.model import DigitalTransformationModel
-from simulation.params import ParameterError
-from simulation.reporters import REPORTERS, summarize
+from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
+from simulation.model.estate import CHANNELS
+from simulation.model.model import DigitalTransformationModel
+from simulation.model.params import ParameterError
+from simulation.model.reporters import REPORTERS, summarize
 
 SMALL = {"n_customers": 300, "weeks": 20, "warmup_weeks": 4}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from simulation.cli import main
-from simulation.sweep import run_sweep
+from simulation.experiments.sweep import run_sweep
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

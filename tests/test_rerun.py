@@ -17,8 +17,8 @@ import pytest
 from conftest import SMALL
 
 from simulation.cli import main
-from simulation.params import PARAMETERS
-from simulation.runner import MANIFEST_VERSION, replicate_seed
+from simulation.experiments.runner import MANIFEST_VERSION, replicate_seed
+from simulation.model.params import PARAMETERS
 
 WEEKS = "20"
 CDO = """

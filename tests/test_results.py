@@ -22,9 +22,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.params import PARAMETERS
-from simulation.reporters import HEADLINE
-from simulation.results import (
+from simulation.experiments.results import (
     STORE,
     ResultsError,
     best_settings,
@@ -38,8 +36,10 @@ from simulation.results import (
     print_best,
     read_meta,
 )
-from simulation.runner import replicate_seed, run_model
-from simulation.sweep_plots import design_shape, heatmap_figure, short_names
+from simulation.experiments.runner import replicate_seed, run_model
+from simulation.model.params import PARAMETERS
+from simulation.model.reporters import HEADLINE
+from simulation.viz.sweep_plots import design_shape, heatmap_figure, short_names
 
 SERIES = ("shadow_share", "satisfaction")
 SMALL = {"n_customers": 200, "weeks": 15}

@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.params import LEVERS, PARAMETERS, ParameterError, resolve
-from simulation.reporters import HEADLINE
-from simulation.runner import (
+from simulation.experiments.runner import (
     ID_COLUMNS,
     MANIFEST_VERSION,
     RunSpec,
@@ -24,7 +22,9 @@ from simulation.runner import (
     scenario_params,
     scenario_spec,
 )
-from simulation.scenarios import load_scenario
+from simulation.experiments.scenarios import load_scenario
+from simulation.model.params import LEVERS, PARAMETERS, ParameterError, resolve
+from simulation.model.reporters import HEADLINE
 
 WEEKS = 12
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from simulation.params import LEVERS
-from simulation.scenarios import (
-    SCENARIO_DIR,
+from simulation.experiments.scenarios import (
     Scenario,
     ScenarioError,
     list_scenarios,
     load_scenario,
+    scenario_dir,
 )
+from simulation.model.params import LEVERS
 
 SHIPPED = ("cdo_led", "cdo_turnaround", "locked_down", "partnership", "shadow_it_boom", "siloed")
 EXPECTED_LEVERS = {  # the levers the run starts with
@@ -28,8 +28,11 @@ EXPECTED_LEVERS = {  # the levers the run starts with
 }
 
 
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+
+
 def test_scenario_dir_is_the_repository_folder() -> None:
-    assert Path(__file__).resolve().parent.parent / "scenarios" == SCENARIO_DIR
+    assert scenario_dir() == SCENARIO_DIR
 
 
 def test_list_scenarios_finds_the_six_shipped() -> None:

@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.cli import main
-from simulation.experiment import ExperimentError, load_experiment
-from simulation.reporters import HEADLINE
-from simulation.sensitivity import (
+from simulation.analysis.sensitivity import (
     COLUMNS,
     SensitivityError,
     analyze,
     ranking,
     run_sensitivity,
 )
+from simulation.cli import main
+from simulation.experiments.experiment import ExperimentError, load_experiment
+from simulation.model.reporters import HEADLINE
 
 BASE = """\
 title = "A small firm"

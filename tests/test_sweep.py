@@ -18,12 +18,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation import sweep as sweep_module
 from simulation.cli import main
-from simulation.experiment import load_experiment
-from simulation.runner import replicate_seed
-from simulation.store import STORE_FILE, runs_frame
-from simulation.sweep import FAIL_RUNS_ENV, run_sweep
+from simulation.experiments import sweep as sweep_module
+from simulation.experiments.experiment import load_experiment
+from simulation.experiments.runner import replicate_seed
+from simulation.experiments.store import STORE_FILE, runs_frame
+from simulation.experiments.sweep import FAIL_RUNS_ENV, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

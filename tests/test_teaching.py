@@ -12,8 +12,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from simulation.runner import replicate_seed, run_scenario
-from simulation.validation import run_many
+from simulation.experiments.runner import replicate_seed, run_scenario
+from simulation.experiments.validation import run_many
 
 SEED = 0
 LEVER_REPLICATES = 12

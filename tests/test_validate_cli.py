@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from simulation import validation
 from simulation.cli import main
-from simulation.validation import FactResult
+from simulation.experiments import validation
+from simulation.experiments.validation import FactResult
 
 FACTS = tuple(f"F{i}" for i in range(1, 8))
 HEADER = re.compile(r"^fact\s+source\s+measured\s+band\s+result$")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.validation import (
+from simulation.experiments.validation import (
     FactResult,
     Plan,
     build_plan,

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.model import DigitalTransformationModel
-from simulation.runner import replicate_seed, scenario_params
-from simulation.scenarios import Scenario, load_scenario
+from simulation.experiments.runner import replicate_seed, scenario_params
+from simulation.experiments.scenarios import Scenario, load_scenario
+from simulation.model.model import DigitalTransformationModel
 from simulation.stats import mean_interval
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,7 +165,7 @@ def figure(treated: pd.DataFrame, baseline: pd.DataFrame, scenario: Scenario, pa
     from matplotlib.figure import Figure
     from scipy import stats
 
-    from simulation.plots import DPI, OKABE_ITO, mark_interventions
+    from simulation.viz.plots import DPI, OKABE_ITO, mark_interventions
 
     fig = Figure(figsize=(10.0, 9.4), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)

@@ -1,7 +1,7 @@
 """Named scenarios: TOML files that set the levers (and any declared parameter) with a story.
 
 First stop in the flow: ``scenarios/*.toml`` -> :func:`load_scenario` -> validated overrides
-for :mod:`simulation.params` -> the model. A scenario file is human-edited, so every mistake
+for :mod:`simulation.model.params` -> the model. A scenario file is human-edited, so every mistake
 in it is reported as one line naming the file, the key and what is allowed, never as a silent
 default (DESIGN.md 5: an unknown key is an error).
 
@@ -30,15 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.interventions import CHANGEABLE, FIXED_AT_START
-from simulation.interventions import KEYS as INTERVENTION_KEYS
-from simulation.interventions import parse as parse_interventions
-from simulation.params import PARAMETERS, ParameterError, check_value
+from simulation.experiments.files import SHIPPED, shipped_dir
+from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
+from simulation.model.interventions import KEYS as INTERVENTION_KEYS
+from simulation.model.interventions import parse as parse_interventions
+from simulation.model.params import PARAMETERS, ParameterError, check_value
 
-SCENARIO_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
-"""The repository's ``scenarios/`` folder; ``DTSIM_SCENARIOS`` points elsewhere."""
-
-SCENARIO_DIR_ENV = "DTSIM_SCENARIOS"
+SCENARIO_DIR_ENV = SHIPPED["scenarios"]
 SUFFIX = ".toml"
 TOP_LEVEL_KEYS: dict[str, str] = {
     "title": "a short name for the scenario (string)",
@@ -71,9 +69,8 @@ class Scenario:
 
 
 def scenario_dir() -> Path:
-    """Where named scenarios live: ``$DTSIM_SCENARIOS`` if set, else :data:`SCENARIO_DIR`."""
-    env = os.environ.get(SCENARIO_DIR_ENV)
-    return Path(env) if env else SCENARIO_DIR
+    """Where named scenarios live: ``$DTSIM_SCENARIOS`` if set, else the shipped folder."""
+    return shipped_dir("scenarios")
 
 
 def list_scenarios() -> list[Scenario]:
@@ -273,7 +270,6 @@ def _display(path: Path) -> str:
 
 
 __all__ = [
-    "SCENARIO_DIR",
     "Scenario",
     "ScenarioError",
     "list_scenarios",

@@ -3,7 +3,7 @@
 Sits after the sweep runner in the flow (``simulation/sweep`` writes ``DIR/results.sqlite``;
 this module only reads it, never the model): parameters in, tidy frame out, then statistics
 over design points. Matplotlib is not imported here; the figures are in
-:mod:`simulation.sweep_plots`.
+:mod:`simulation.viz.sweep_plots`.
 
 The store (written by the sweep runner) holds three tables:
 
@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.params import PARAMETERS
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
-from simulation.tables import CONFIDENCE, format_number, mean_interval
+from simulation.model.params import PARAMETERS
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.report.tables import CONFIDENCE, format_number, mean_interval
 
 STORE = "results.sqlite"
 """File name of the store inside a sweep's folder."""
@@ -536,7 +536,7 @@ def render_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int
 
 def plot_results(directory: str | Path, out: str | Path | None = None) -> list[Path]:
     """The figures of a sweep, chosen by its shape; see :func:`simulation.sweep_plots.plot_results`."""
-    from simulation.sweep_plots import plot_results as plot
+    from simulation.viz.sweep_plots import plot_results as plot
 
     return plot(directory, out)
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.estate import CHANNELS, N_CHANNELS
+from simulation.model.estate import CHANNELS, N_CHANNELS
 
 if TYPE_CHECKING:
-    from simulation.model import DigitalTransformationModel
+    from simulation.model.model import DigitalTransformationModel
 
 # Share of customers using each channel (seed 000: omnichannel customers).
 CHANNEL_USE = np.array([0.85, 0.7, 0.45, 0.5])

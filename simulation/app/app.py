@@ -28,9 +28,9 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from simulation.model import DigitalTransformationModel
-from simulation.params import LEVERS, PARAMETERS
-from simulation.scenarios import list_scenarios, load_scenario
+from simulation.experiments.scenarios import list_scenarios, load_scenario
+from simulation.model.model import DigitalTransformationModel
+from simulation.model.params import LEVERS, PARAMETERS
 
 BASELINE = "siloed"
 """The scenario whose run is drawn dashed behind every outcome plot."""
@@ -45,7 +45,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "marketing_trust": ("marketing's trust in IT", "0..1"),
     "it_backlog": ("IT backlog", "requests"),
 }
-"""The plotted reporters (``simulation.reporters``): title and unit of each."""
+"""The plotted reporters (``simulation.model.reporters``): title and unit of each."""
 SIZE_RANGES: dict[str, tuple[int, int, int]] = {
     "n_customers": (400, 5000, 100),
     "n_marketing": (2, 60, 1),

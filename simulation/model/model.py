@@ -16,7 +16,7 @@ from collections import deque
 import mesa
 import numpy as np
 
-from simulation.agents import (
+from simulation.model.agents import (
     BUDGET,
     BUILD,
     DEFERRED,
@@ -30,11 +30,11 @@ from simulation.agents import (
     MarketingAgent,
     Request,
 )
-from simulation.customers import CustomerPopulation
-from simulation.estate import N_CHANNELS, Estate
-from simulation.interventions import FIXED_AT_START, Intervention, parse
-from simulation.params import LEVERS, ParameterError, check_value, resolve
-from simulation.reporters import REPORTERS
+from simulation.model.customers import CustomerPopulation
+from simulation.model.estate import N_CHANNELS, Estate
+from simulation.model.interventions import FIXED_AT_START, Intervention, parse
+from simulation.model.params import LEVERS, ParameterError, check_value, resolve
+from simulation.model.reporters import REPORTERS
 
 TTM_WINDOW = 26  # weeks of launches behind the per-week time-to-market medians
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that

@@ -1,7 +1,7 @@
 """Global sensitivity analysis of a sweep: Sobol' indices or Morris elementary effects.
 
 In the flow: an experiment file with ``sampler = "saltelli"`` or ``"morris"``
-(:mod:`simulation.experiment` draws SALib's design) -> :func:`simulation.sweep.run_sweep`
+(:mod:`simulation.experiments.experiment` draws SALib's design) -> :func:`simulation.sweep.run_sweep`
 (the same parallel, Dask and resumable machinery as ``dtsim sweep``, the same store) ->
 :func:`analyze_store` (replicate means per design point, in run order, which is SALib's
 sample order) -> :func:`analyze` (SALib, per headline outcome) -> ``DIR/sensitivity.csv``
@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.experiment import (
+from simulation.experiments.experiment import (
     MORRIS_LEVELS,
     SENSITIVITY_SAMPLERS,
     Experiment,
     load_experiment,
 )
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
 
 CSV = "sensitivity.csv"
 FIGURE = "sensitivity"
@@ -190,7 +190,7 @@ def point_means(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
     points are the experiment's (the sweep refuses a changed experiment already; this
     guards a store analysed with another file).
     """
-    from simulation.results import design_means, load_results
+    from simulation.experiments.results import design_means, load_results
 
     frame = load_results(folder)
     means = design_means(frame, HEADLINE).sort_values("point").reset_index(drop=True)
@@ -242,7 +242,7 @@ def run_sensitivity(
     The runs are an ordinary sweep into ``out`` (default ``results/<experiment name>/``,
     as ``dtsim sweep``): resumable, on local processes or Dask.
     """
-    from simulation.sweep import run_sweep
+    from simulation.experiments.sweep import run_sweep
 
     exp = load_experiment(experiment)
     method = method_of(exp)
@@ -275,7 +275,7 @@ def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = Non
     """
     from matplotlib.figure import Figure
 
-    from simulation.plots import DPI, OKABE_ITO
+    from simulation.viz.plots import DPI, OKABE_ITO
 
     outcomes = list(dict.fromkeys(table["outcome"]))
     names = list(dict.fromkeys(table["parameter"]))
@@ -339,7 +339,7 @@ def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = Non
 
 def write_figure(table: pd.DataFrame, method: str, folder: Path, title: str | None) -> list[Path]:
     """``folder/sensitivity.png`` and ``.svg``."""
-    from simulation.sweep_plots import save_figure
+    from simulation.viz.sweep_plots import save_figure
 
     folder.mkdir(parents=True, exist_ok=True)
     return save_figure(sensitivity_figure(table, method, title), folder, FIGURE)
@@ -356,7 +356,7 @@ def ranking(table: pd.DataFrame, method: str) -> dict[str, list[str]]:
 
 def format_table(table: pd.DataFrame, method: str) -> str:
     """The indices as an aligned text table, parameters ranked per outcome."""
-    from simulation.results import render_table
+    from simulation.experiments.results import render_table
 
     key = "ST" if method == "sobol" else "mu_star"
     value_columns = list(COLUMNS[method][2:])

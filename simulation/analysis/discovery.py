@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.results import (
+from simulation.experiments.results import (
     ResultsError,
     design_means,
     format_value,
@@ -322,7 +322,7 @@ def discover(
 
 def write_discovery(directory: str | Path, found: Discovery) -> list[Path]:
     """``DIR/discovery.csv`` and ``DIR/figures/discovery.png`` + ``.svg``; the paths written."""
-    from simulation.sweep_plots import save_figure
+    from simulation.viz.sweep_plots import save_figure
 
     folder = store_path(directory).parent
     csv = folder / CSV_FILE
@@ -339,7 +339,7 @@ def discovery_figure(found: Discovery):  # -> matplotlib Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    from simulation.plots import DPI, OKABE_ITO
+    from simulation.viz.plots import DPI, OKABE_ITO
 
     trajectory = found.result.trajectory
     fig = Figure(figsize=(11, 4.8), dpi=DPI, layout="constrained")

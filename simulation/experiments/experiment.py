@@ -2,7 +2,7 @@
 
 In the flow: ``experiments/*.toml`` -> :func:`load_experiment` -> a validated
 :class:`Experiment` (a base scenario plus a design) -> :meth:`Experiment.runs` ->
-:mod:`simulation.sweep`, which runs them and writes them to :mod:`simulation.store`.
+:mod:`simulation.experiments.sweep`, which runs them and writes them to :mod:`simulation.experiments.store`.
 Nothing here runs the model: an experiment is data, checked the way scenario files are
 (every mistake is one line naming the file, the key and what is allowed).
 
@@ -25,7 +25,7 @@ File format (docs/sweeps.md)::
     # lhs / sobol / saltelli / morris: name = { range = [lo, hi] }: the interval to sample
 
 The samplers ``saltelli`` and ``morris`` are the designs of a sensitivity analysis
-(:mod:`simulation.sensitivity`, docs/sensitivity.md): SALib's Saltelli/Sobol' sample for
+(:mod:`simulation.analysis.sensitivity`, docs/sensitivity.md): SALib's Saltelli/Sobol' sample for
 first- and total-order Sobol' indices (``samples`` = N, N (d + 2) points) and Morris
 trajectories (``samples`` = r trajectories, r (d + 1) points). Their runs are an ordinary
 sweep; only the order of the points matters to the analysis, and it is the run order.
@@ -52,8 +52,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulation.params import PARAMETERS, ParameterError, ParamSpec
-from simulation.scenarios import (
+from simulation.experiments.files import shipped_dir
+from simulation.experiments.scenarios import (
     ScenarioError,
     _did_you_mean,
     _one_line,
@@ -61,14 +61,18 @@ from simulation.scenarios import (
     load_scenario,
     read_toml,
 )
+from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 
-EXPERIMENT_DIR: Path = Path(__file__).resolve().parent.parent / "experiments"
-"""The repository's ``experiments/`` folder, where ``dtsim sweep NAME`` looks."""
+
+def experiment_dir() -> Path:
+    """Where ``dtsim sweep NAME`` looks: ``$DTSIM_EXPERIMENTS`` if set, else the shipped folder."""
+    return shipped_dir("experiments")
+
 
 SUFFIX = ".toml"
 SAMPLERS: tuple[str, ...] = ("grid", "lhs", "sobol", "saltelli", "morris")
 SENSITIVITY_SAMPLERS: tuple[str, ...] = ("saltelli", "morris")
-"""Samplers whose designs :mod:`simulation.sensitivity` analyses (SALib's sample order)."""
+"""Samplers whose designs :mod:`simulation.analysis.sensitivity` analyses (SALib's sample order)."""
 MORRIS_LEVELS = 4
 """Default number of grid levels of a Morris design (SALib's default)."""
 TOP_LEVEL_KEYS: dict[str, str] = {
@@ -229,7 +233,7 @@ class Experiment:
 
     def seeds(self) -> list[int]:
         """The model seed of each replicate, shared by every point."""
-        from simulation.runner import replicate_seed
+        from simulation.experiments.runner import replicate_seed
 
         return [replicate_seed(self.seed, r) for r in range(self.replicates)]
 
@@ -283,7 +287,7 @@ def canonical_json(value: Any) -> str:
 
 def experiment_names() -> list[str]:
     """Names of the shipped experiments (file stems in ``experiments/``), sorted."""
-    return sorted(path.stem for path in EXPERIMENT_DIR.glob(f"*{SUFFIX}"))
+    return sorted(path.stem for path in experiment_dir().glob(f"*{SUFFIX}"))
 
 
 def load_experiment(name_or_path: str | Path | Experiment) -> Experiment:
@@ -307,10 +311,10 @@ def _locate(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if text.endswith(SUFFIX) or os.sep in text or "/" in text:
         return Path(text)
-    path = EXPERIMENT_DIR / f"{text}{SUFFIX}"
+    path = experiment_dir() / f"{text}{SUFFIX}"
     if not path.is_file():
         names = experiment_names()
-        available = ", ".join(names) if names else f"none in {_display(EXPERIMENT_DIR)}"
+        available = ", ".join(names) if names else f"none in {_display(experiment_dir())}"
         raise ExperimentError(
             f"unknown experiment {text!r}{_did_you_mean(text, names)}; available: {available}"
         )
@@ -376,7 +380,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
                 f"{where}: weeks = {weeks} is out of range; allowed "
                 f"[{PARAMETERS['weeks'].low}, {high}] (weeks)"
             )
-    from simulation.runner import scenario_spec
+    from simulation.experiments.runner import scenario_spec
 
     try:
         spec = scenario_spec(base, weeks)
@@ -419,7 +423,7 @@ def _base_scenario(ref: str, path: Path, where: str) -> Any:
 
 
 def _series(value: Any, where: str) -> tuple[str, ...]:
-    from simulation.reporters import REPORTERS
+    from simulation.model.reporters import REPORTERS
 
     allowed = [name for name in REPORTERS if name != "week"]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -676,7 +680,6 @@ def _display(path: Path) -> str:
 
 
 __all__ = [
-    "EXPERIMENT_DIR",
     "SAMPLERS",
     "SENSITIVITY_SAMPLERS",
     "Dimension",
@@ -684,6 +687,7 @@ __all__ = [
     "ExperimentError",
     "Run",
     "canonical_json",
+    "experiment_dir",
     "experiment_names",
     "load_experiment",
 ]

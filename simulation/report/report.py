@@ -7,7 +7,7 @@ best setting of each headline outcome with its 95% interval
 (:func:`simulation.results.best_settings`), the trade-off frontier
 (:func:`simulation.results.pareto_set`), then, when their files exist, the sensitivity
 ranking (``DIR/sensitivity.csv``) and the scenario discovery box (``DIR/discovery.csv`` and
-``DIR/figures/discovery.png``, see :mod:`simulation.discovery`).
+``DIR/figures/discovery.png``, see :mod:`simulation.analysis.discovery`).
 
 Self-contained: figures are embedded as base64 PNG, the style sheet is inline, there is no
 script and no reference to anything outside the file, so it can be mailed or archived alone.
@@ -27,8 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
-from simulation.results import (
+from simulation.experiments.results import (
     ResultsError,
     best_settings,
     format_value,
@@ -37,7 +36,8 @@ from simulation.results import (
     read_meta,
     store_path,
 )
-from simulation.tables import CONFIDENCE, format_number
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.report.tables import CONFIDENCE, format_number
 
 REPORT_FILE = "report.html"
 SENSITIVITY_FILE = "sensitivity.csv"
@@ -78,7 +78,7 @@ def write_report(directory: str | Path, out: str | Path | None = None) -> Path:
 
 def report_html(directory: str | Path) -> str:
     """The report's HTML text."""
-    from simulation.sweep_plots import sweep_figures
+    from simulation.viz.sweep_plots import sweep_figures
 
     meta = read_meta(directory)
     folder = store_path(directory).parent
@@ -321,7 +321,7 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 
 def _png(fig: Any) -> bytes:
-    from simulation.plots import DPI
+    from simulation.viz.plots import DPI
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})

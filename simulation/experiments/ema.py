@@ -6,7 +6,7 @@ uncertainties a few behavioural parameters, each over the range declared in
 :data:`simulation.params.PARAMETERS` (or a narrower one given by the caller)::
 
     from ema_workbench import SequentialEvaluator, perform_experiments
-    from simulation.ema import ema_model
+    from simulation.experiments.ema import ema_model
 
     model = ema_model(constants={"n_customers": 200, "weeks": 20})
     with SequentialEvaluator(model) as evaluator:
@@ -21,8 +21,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from simulation.params import LEVERS, PARAMETERS
-from simulation.reporters import HEADLINE
+from simulation.model.params import LEVERS, PARAMETERS
+from simulation.model.reporters import HEADLINE
 
 UNCERTAINTIES: tuple[str, ...] = ("request_rate", "shadow_bias", "w_trust", "change_budget")
 """Default uncertainties: demand, the pull of shadow tools, trust's weight, IT's budget."""
@@ -30,7 +30,7 @@ UNCERTAINTIES: tuple[str, ...] = ("request_rate", "shadow_bias", "w_trust", "cha
 
 def run_dtsim(seed: int = 0, **params: Any) -> dict[str, float]:
     """One dtsim run with these parameters (others at their defaults): the headline outcomes."""
-    from simulation.runner import run_model
+    from simulation.experiments.runner import run_model
 
     _, summary = run_model(params, int(seed))
     return {key: float(summary[key]) for key in HEADLINE}

@@ -15,7 +15,7 @@ import numpy as np
 from simulation.stats import km_median
 
 if TYPE_CHECKING:
-    from simulation.model import DigitalTransformationModel as Model
+    from simulation.model.model import DigitalTransformationModel as Model
 
 
 def week(m: Model) -> int:

@@ -185,7 +185,7 @@ def _mark_handle(color: str) -> Line2D:
 
 
 def _series_panels() -> tuple[tuple[str, str, str], ...]:
-    from simulation.reporters import SERIES_PANELS
+    from simulation.model.reporters import SERIES_PANELS
 
     return SERIES_PANELS
 

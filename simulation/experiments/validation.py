@@ -29,8 +29,8 @@ F7_STOP_WEEK = 52
 
 
 def _one_run(job: tuple[dict, int]) -> dict:
-    from simulation.model import DigitalTransformationModel
-    from simulation.reporters import summarize
+    from simulation.model.model import DigitalTransformationModel
+    from simulation.model.reporters import summarize
 
     params, seed = job
     model = DigitalTransformationModel(rng=seed, **params)
@@ -323,7 +323,7 @@ def markdown(
 ) -> str:
     """``docs/validation.md``: how it was made (command, date, commit) and the verdict table."""
     if commit is None:
-        from simulation.runner import _git_state
+        from simulation.experiments.runner import _git_state
 
         commit = _git_state()
     head, dirty = commit
@@ -430,7 +430,7 @@ def main(
 
 
 if __name__ == "__main__":
-    # python -m simulation.validation [REPLICATES [SEED]]
+    # python -m simulation.experiments.validation [REPLICATES [SEED]]
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 12345
     sys.exit(main(reps, seed, workers=2))

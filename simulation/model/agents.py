@@ -4,7 +4,7 @@ Marketing agents raise requests and choose, for each, IT, a shadow tool, to wait
 workaround (a multinomial logit choice, McFadden); they learn trust and expected waits from
 what they live through.
 IT agents are delivery teams working the official queue. Customer agents are views into
-the array state of `simulation.customers` so that a user can inspect one.
+the array state of `simulation.model.customers` so that a user can inspect one.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.customers import CustomerAgentMixin
+from simulation.model.customers import CustomerAgentMixin
 
 if TYPE_CHECKING:
-    from simulation.model import DigitalTransformationModel
+    from simulation.model.model import DigitalTransformationModel
 
 # Where a request is. Conservation: every raised request is in exactly one of these.
 DEFERRED, REVIEW, BUILD, LAUNCHED, DROPPED = "deferred", "review", "build", "launched", "dropped"

@@ -1,7 +1,7 @@
 """The results store of a sweep: one SQLite file that every finished run is committed to.
 
-In the flow: :mod:`simulation.sweep` (the coordinating process, and only it) writes here;
-``simulation.results`` and any SQL client read. A sweep folder ``DIR`` holds:
+In the flow: :mod:`simulation.experiments.sweep` (the coordinating process, and only it) writes here;
+``simulation.experiments.results`` and any SQL client read. A sweep folder ``DIR`` holds:
 
 - ``results.sqlite``: the store (WAL journal), tables below;
 - ``experiment.toml``: the experiment file as it was first run;

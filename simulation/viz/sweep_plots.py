@@ -1,6 +1,6 @@
 """Figures of a sweep, chosen by the shape of its design, drawn from the results store.
 
-The last stop after :mod:`simulation.results`: it reads the tidy frame of
+The last stop after :mod:`simulation.experiments.results`: it reads the tidy frame of
 :func:`simulation.results.load_results`, averages the replicates of each design point and
 draws. Which figures depend on the design (:func:`design_shape`):
 
@@ -15,7 +15,7 @@ draws. Which figures depend on the design (:func:`design_shape`):
 - any other design with two or more varied parameters (LHS, Sobol, grids of three or more):
   ``effects``, each headline outcome against each varied parameter (a small multiple).
 
-Each figure is written as PNG and SVG. As in :mod:`simulation.plots`, only matplotlib's object
+Each figure is written as PNG and SVG. As in :mod:`simulation.viz.plots`, only matplotlib's object
 API with the Agg canvas is used (no pyplot), colours are Okabe-Ito for categories and
 viridis for sequential values (both safe for the common colour-vision deficiencies), and file
 metadata carry no clock, so the same store gives the same files.
@@ -38,10 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from simulation.params import PARAMETERS
-from simulation.plots import DPI, LINESTYLES, OKABE_ITO
-from simulation.reporters import HEADLINE, SUMMARY_LABELS
-from simulation.results import (
+from simulation.experiments.results import (
     DIRECTIONS,
     OBJECTIVES,
     ResultsError,
@@ -53,7 +50,10 @@ from simulation.results import (
     store_path,
     varied_columns,
 )
-from simulation.tables import CONFIDENCE, format_number, mean_interval
+from simulation.model.params import PARAMETERS
+from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.report.tables import CONFIDENCE, format_number, mean_interval
+from simulation.viz.plots import DPI, LINESTYLES, OKABE_ITO
 
 SEQUENTIAL = "viridis"
 """Colormap of heatmaps and of satisfaction in the trade-off: perceptually uniform, CVD-safe."""

@@ -1,7 +1,7 @@
 """Run an experiment's runs on local processes or a Dask cluster, into a resumable store.
 
-In the flow: :mod:`simulation.experiment` (the runs) -> here (executors, batches, resume)
--> :mod:`simulation.store` (one SQLite file) -> ``simulation.results`` (tables, plots).
+In the flow: :mod:`simulation.experiments.experiment` (the runs) -> here (executors, batches, resume)
+-> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.results`` (tables, plots).
 The model is reached through :func:`simulation.runner.run_model` only: parameters and a
 seed in, a weekly frame and a summary out.
 
@@ -11,7 +11,7 @@ seed in, a weekly frame and a summary out.
 - At most ``WINDOW_PER_WORKER`` batches per worker are in flight, and runs are generated
   lazily, so the coordinator's memory does not grow with the number of runs.
 - A run's seed depends only on the experiment seed and its index (see
-  :mod:`simulation.experiment`), so the store's contents do not depend on the executor, on
+  :mod:`simulation.experiments.experiment`), so the store's contents do not depend on the executor, on
   the order runs finish in, or on how many times the sweep was interrupted and resumed.
 
 Executors: ``workers=1`` runs in this process; ``workers=N`` a pool of N spawned processes
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulation.experiment import Experiment, Run, canonical_json, load_experiment
-from simulation.scenarios import _one_line
-from simulation.store import (
+from simulation.experiments.experiment import Experiment, Run, canonical_json, load_experiment
+from simulation.experiments.scenarios import _one_line
+from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
     MANIFEST_FILE,
@@ -143,7 +143,7 @@ def run_batch(
     A run that raises becomes a ``failed`` result carrying the last line of its traceback;
     the other runs of the batch go on.
     """
-    from simulation.runner import run_model
+    from simulation.experiments.runner import run_model
 
     fail = _fail_runs()
     worker = f"{socket.gethostname()}:{os.getpid()}"
@@ -191,8 +191,6 @@ def _init_worker() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import simulation.model
-    import simulation.runner  # noqa: F401
 
 
 # --- the coordinating side -----------------------------------------------------------------
@@ -612,7 +610,7 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
 def outcome_names() -> list[str]:
     """The keys of :func:`simulation.reporters.summarize`, in its order, from a one-week run
     of a one-customer firm (a few milliseconds): the summary declares its keys nowhere else."""
-    from simulation.runner import run_model
+    from simulation.experiments.runner import run_model
 
     _, summary = run_model({"n_customers": 1, "weeks": 1, "warmup_weeks": 0}, 0)
     return list(summary)
@@ -658,7 +656,7 @@ def _write_manifest(
     Written when a sweep starts (``finished`` null) and when it ends; ``started`` is the
     first invocation's, ``finished`` the last completed one's.
     """
-    from simulation.runner import manifest
+    from simulation.experiments.runner import manifest
 
     path = folder / MANIFEST_FILE
     try:
@@ -708,14 +706,14 @@ def _write_manifest(
         }
     )
     tmp = path.with_name(path.name + ".tmp")
-    from simulation.store import json_text
+    from simulation.experiments.store import json_text
 
     tmp.write_text(json.dumps(json.loads(json_text(record)), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
 def _utc_now() -> str:
-    from simulation.runner import utc_now
+    from simulation.experiments.runner import utc_now
 
     return utc_now().isoformat().replace("+00:00", "Z")
 

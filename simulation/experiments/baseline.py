@@ -4,7 +4,7 @@
 of the model's numbers is never silent. When a change is meant, refresh it deliberately and
 commit the new file with the change that explains it:
 
-    python -m simulation.baseline --refresh
+    python -m simulation.experiments.baseline --refresh
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import math
 import sys
 from pathlib import Path
 
-from simulation.runner import run_scenario
-from simulation.scenarios import list_scenarios
+from simulation.experiments.runner import run_scenario
+from simulation.experiments.scenarios import list_scenarios
 
-BASELINE_FILE = Path(__file__).resolve().parent.parent / "tests" / "baseline.json"
+BASELINE_FILE = Path(__file__).resolve().parents[2] / "tests" / "baseline.json"
 SEED = 0
 REPLICATES = 2
 
@@ -40,7 +40,7 @@ def compute() -> dict[str, list[dict[str, float | None]]]:
 
 def main(argv: list[str]) -> int:
     if argv != ["--refresh"]:
-        print("usage: python -m simulation.baseline --refresh", file=sys.stderr)
+        print("usage: python -m simulation.experiments.baseline --refresh", file=sys.stderr)
         return 2
     BASELINE_FILE.write_text(json.dumps(compute(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {BASELINE_FILE}")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.params import PARAMETERS, ParameterError, check_value
+from simulation.model.params import PARAMETERS, ParameterError, check_value
 
 # Parameters that shape the run itself (sizes, start-up state, the F7 stop) are fixed at
 # construction; every other parameter may change during a run.

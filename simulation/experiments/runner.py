@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.interventions import parse as parse_interventions
-from simulation.params import ParameterError, resolve
-from simulation.scenarios import Scenario, load_scenario
+from simulation.experiments.scenarios import Scenario, load_scenario
+from simulation.model.interventions import parse as parse_interventions
+from simulation.model.params import ParameterError, resolve
 
 ID_COLUMNS: tuple[str, ...] = ("scenario", "replicate", "seed")
 MANIFEST_VERSION = 1
@@ -84,8 +84,8 @@ def run_model(
     params: dict[str, Any], seed: int, interventions: Sequence[Mapping[str, Any]] = ()
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """One run with validated parameters and interventions: its weekly frame and its summary."""
-    from simulation.model import DigitalTransformationModel
-    from simulation.reporters import summarize
+    from simulation.model.model import DigitalTransformationModel
+    from simulation.model.reporters import summarize
 
     model = DigitalTransformationModel(
         rng=seed, interventions=[dict(item) for item in interventions], **resolve(params)

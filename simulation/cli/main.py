@@ -1,8 +1,8 @@
 """The ``dtsim`` command: scenarios, runs and comparisons, reruns, sweeps and their analysis
 (sensitivity, export, plots, discovery, reports), validation, and the teaching app.
 
-Thin by design: it parses, calls :mod:`simulation.runner`, :mod:`simulation.tables` and
-:mod:`simulation.plots`, and prints. Those (and pandas, matplotlib, the model) are imported
+Thin by design: it parses, calls :mod:`simulation.experiments.runner`, :mod:`simulation.report.tables` and
+:mod:`simulation.viz.plots`, and prints. Those (and pandas, matplotlib, the model) are imported
 inside the commands that need them, so ``dtsim --help`` and ``dtsim scenarios`` start fast.
 Every user mistake ends as one line ``dtsim: error: ...`` on stderr and exit status 2.
 """
@@ -19,11 +19,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from simulation.params import LEVERS, PARAMETERS, ParameterError, check_value, resolve
-from simulation.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
+from simulation.experiments.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
+from simulation.model.params import LEVERS, PARAMETERS, ParameterError, check_value, resolve
 
 if TYPE_CHECKING:
-    from simulation.runner import RunSpec
+    from simulation.experiments.runner import RunSpec
 
 PROG = "dtsim"
 RESULTS_DIR = Path("results")
@@ -71,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ScenarioError, ParameterError) as exc:
         return _fail(str(exc), 2)
     except ValueError as exc:
-        from simulation.results import ResultsError
-        from simulation.runner import ManifestError
+        from simulation.experiments.results import ResultsError
+        from simulation.experiments.runner import ManifestError
 
         if isinstance(exc, ManifestError | ResultsError):
             return _fail(str(exc), 2)
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The command line; option ranges come from :mod:`simulation.params`."""
+    """The command line; option ranges come from :mod:`simulation.model.params`."""
     parser = _Parser(
         prog=PROG,
         description="Agent-based simulator of marketing-IT collaboration in digital transformation.",
@@ -469,7 +469,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     files are not read again, so a rerun survives edited or deleted files), with the same base
     seed and number of replicates. The CSV files are then compared with the original ones.
     """
-    from simulation.runner import read_manifest, run_specs
+    from simulation.experiments.runner import read_manifest, run_specs
 
     source: Path = args.folder
     record, specs = read_manifest(source)
@@ -506,8 +506,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """
     import shlex
 
-    from simulation.experiment import ExperimentError
-    from simulation.sweep import (
+    from simulation.experiments.experiment import ExperimentError
+    from simulation.experiments.sweep import (
         ExecutorError,
         SweepError,
         print_summary,
@@ -532,7 +532,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _fail(str(exc), 1)
     again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
     print_summary(report, command=f"{PROG} {shlex.join(again)}")
-    from simulation.results import ResultsError, print_best
+    from simulation.experiments.results import ResultsError, print_best
 
     print()
     try:
@@ -545,8 +545,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception):
     """The experiment of ``sweep``/``sensitivity``: scheduler reachable, file valid, notes
     and title printed. `check` refuses a design the command cannot use (a usage error)."""
-    from simulation.experiment import load_experiment
-    from simulation.sweep import check_scheduler
+    from simulation.experiments.experiment import load_experiment
+    from simulation.experiments.sweep import check_scheduler
 
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
@@ -568,14 +568,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Exit status 0 when the analysis is written, 1 when runs failed or the executor broke
     down (the finished runs are kept), 2 for a bad experiment, folder or design.
     """
-    from simulation.experiment import ExperimentError
-    from simulation.sensitivity import (
+    from simulation.analysis.sensitivity import (
         SensitivityError,
         format_table,
         method_of,
         run_sensitivity,
     )
-    from simulation.sweep import ExecutorError, SweepError
+    from simulation.experiments.experiment import ExperimentError
+    from simulation.experiments.sweep import ExecutorError, SweepError
 
     try:
         experiment = _open_experiment(args, check=method_of, check_error=SensitivityError)
@@ -609,7 +609,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``dtsim export``: a sweep's results as one tidy table (one row per run)."""
-    from simulation.results import export_results
+    from simulation.experiments.results import export_results
 
     path = export_results(args.folder, args.format, args.out)
     print(f"wrote {path}")
@@ -618,7 +618,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``dtsim plot``: the figures a sweep's shape calls for (heatmaps, lines, trade-offs)."""
-    from simulation.results import plot_results, print_best
+    from simulation.experiments.results import plot_results, print_best
 
     paths = plot_results(args.folder, args.out)
     for path in paths:
@@ -636,7 +636,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--outcome {args.conditions[-1][0]} needs --below X or --above X after it"
         )
-    from simulation.discovery import Condition, discover, write_discovery
+    from simulation.analysis.discovery import Condition, discover, write_discovery
 
     conditions = [Condition(name, word, value) for name, word, value in args.conditions]
     found = discover(args.folder, conditions, min_density=args.min_density, means=args.means)
@@ -649,7 +649,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``dtsim report``: one self-contained HTML page on a sweep."""
-    from simulation.report import write_report
+    from simulation.report.report import write_report
 
     path = write_report(args.folder, args.out)
     print(f"wrote {path}")
@@ -660,7 +660,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``dtsim validate``: F1-F7 measured and checked; exit status 1 if any fact fails."""
     import shlex
 
-    from simulation import validation
+    from simulation.experiments import validation
 
     return validation.main(
         args.replicates,
@@ -672,7 +672,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """``dtsim app``: serve :mod:`simulation.app` with solara's server until Ctrl-C.
+    """``dtsim app``: serve :mod:`simulation.app.app` with solara's server until Ctrl-C.
 
     Runs ``solara run`` in this Python (solara and the web libraries are imported by that
     process only, so ``dtsim --help`` stays light).
@@ -682,7 +682,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("solara") is None:
         raise UsageError('the app needs the web libraries: pip install -e ".[app]"')
-    app = Path(__file__).with_name("app.py")
+    app = Path(__file__).resolve().parents[1] / "app" / "app.py"
     assets = Path(sys.prefix) / "share" / "solara" / "cdn" / "@widgetti"
     if not assets.is_dir():
         print(
@@ -710,7 +710,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
     """The scenarios resolved for running; an intervention past ``--weeks`` is a usage error."""
-    from simulation.runner import scenario_spec
+    from simulation.experiments.runner import scenario_spec
 
     try:
         return [scenario_spec(s, weeks) for s in scenarios]
@@ -737,12 +737,12 @@ def _run(
     specs: list[RunSpec], args: argparse.Namespace, paired: bool
 ) -> tuple[Any, Any, dict[str, Any] | None]:
     """Run the specs: a fixed number of replicates, or batches until the widths are reached."""
-    from simulation.runner import replicate_batches, run_specs
+    from simulation.experiments.runner import replicate_batches, run_specs
 
     if args.replicates != AUTO:
         return (*run_specs(specs, args.seed, args.replicates, progress=True), None)
 
-    from simulation.tables import precision, precision_line
+    from simulation.report.tables import precision, precision_line
 
     text, targets = args.ci_width
     maximum = args.max_replicates or MAX_REPLICATES
@@ -820,7 +820,7 @@ def _finish(
     The manifest is written last, with the finishing time: a folder without one did not
     finish.
     """
-    from simulation.runner import manifest
+    from simulation.experiments.runner import manifest
 
     names = [s.name for s in specs]
     parts = names if command == "run" else ["compare", *names]
@@ -833,7 +833,7 @@ def _finish(
     timeseries.to_csv(out / "timeseries.csv", **CSV_OPTIONS)
     summary.to_csv(out / "summary.csv", **CSV_OPTIONS)
     if command == "compare":
-        from simulation.tables import differences
+        from simulation.report.tables import differences
 
         differences(summary, names).to_csv(out / "differences.csv", **CSV_OPTIONS)
     _plot(command, specs, timeseries, out)
@@ -850,7 +850,7 @@ def _finish(
 
 def _plot(command: str, specs: list[RunSpec], timeseries: Any, out: Path) -> None:
     """``run.png`` or ``compare.png``, with each scenario's interventions marked."""
-    from simulation.plots import plot_compare, plot_run
+    from simulation.viz.plots import plot_compare, plot_run
 
     if command == "run":
         (spec,) = specs
@@ -893,7 +893,7 @@ def _report(
     out: Path,
     auto: dict[str, Any] | None,
 ) -> None:
-    from simulation.tables import (
+    from simulation.report.tables import (
         difference_note,
         difference_table,
         differences,
@@ -951,7 +951,7 @@ def _report_identical(source: Path, folder: Path, command: str) -> bool:
 
 def _note_other_version(record: dict[str, Any], source: Path) -> None:
     """A note on stderr when the manifest may have been written by other code than this."""
-    from simulation.runner import manifest
+    from simulation.experiments.runner import manifest
 
     here = manifest("run", [], 0, 0)
     then = (record.get("dtsim"), record.get("git_commit"), record.get("git_dirty"))
@@ -976,7 +976,7 @@ def _note_other_version(record: dict[str, Any], source: Path) -> None:
 
 
 def _now() -> datetime:
-    from simulation.runner import utc_now
+    from simulation.experiments.runner import utc_now
 
     return utc_now()
 
@@ -1005,7 +1005,7 @@ def _max_replicates(text: str) -> int:
 
 
 def _ci_width(text: str) -> tuple[str, dict[str, tuple[float, bool]]]:
-    from simulation.tables import parse_ci_width
+    from simulation.report.tables import parse_ci_width
 
     try:
         return text, parse_ci_width(text)

@@ -1,0 +1,1 @@
+"""The teaching app (solara, through Mesa's SolaraViz), served by ``dtsim app``."""

@@ -1,0 +1,1 @@
+"""Text tables for the terminal and the self-contained HTML report."""

@@ -1,0 +1,1 @@
+"""Figures, drawn with matplotlib's object API and the Agg canvas (no pyplot)."""
