@@ -1,6 +1,6 @@
 """The saved baseline: outcome summaries of every shipped scenario at fixed seeds.
 
-`tests/test_baseline.py` compares a fresh run with `tests/baseline.json`, so that a change
+`tests/model/test_baseline.py` compares a fresh run with `tests/baseline.json`, so that a change
 of the model's numbers is never silent. When a change is meant, refresh it deliberately and
 commit the new file with the change that explains it:
 

@@ -363,12 +363,12 @@ INTEROP_NOTES = """\
 ## Interoperability
 
 The model is a plain Mesa 3.5 model, so external tools drive it without dtsim's CLI; each
-route below is exercised by `tests/test_interop.py`.
+route below is exercised by `tests/experiments/test_interop.py`.
 
 - **Mesa `batch_run`**: `mesa.batch_run(DigitalTransformationModel, parameters={...},
   rng=[...], max_steps=..., number_processes=1)` gives one row per run with every weekly
-  reporter (`tests/test_model.py::test_mesa_batch_run_works_unchanged`, and a two-seed
-  lever sweep in `tests/test_interop.py`).
+  reporter (`tests/model/test_model.py::test_mesa_batch_run_works_unchanged`, and a two-seed
+  lever sweep in `tests/experiments/test_interop.py`).
 - **SALib**: sample the three levers (`collaboration`, `governance`, `marketing_budget`,
   each in [0, 1]) with `SALib.sample.morris`, evaluate each row with
   `simulation.runner.run_model`, analyse with `SALib.analyze.morris`.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ASSETS = Path(sys.prefix) / "share/solara/cdn/@widgetti/solara-vuetify3-app@5.2.0"
 ARGS = [

@@ -3,7 +3,7 @@
 The exit-status logic is tested with fake measurements (`measure` and `check_facts`
 monkeypatched), so it takes no model runs; one real validation at 3 replicates checks only
 the table's format (3 replicates are too few for the facts to be expected to pass; the
-verdicts themselves are tested in tests/test_validity.py at 20).
+verdicts themselves are tested in tests/experiments/test_validity.py at 20).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ EXPECTED_LEVERS = {  # the levers the run starts with
 }
 
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def test_scenario_dir_is_the_repository_folder() -> None:

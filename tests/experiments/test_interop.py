@@ -1,8 +1,8 @@
 """External tools drive the model directly: Mesa's batch_run, SALib, the EMA Workbench.
 
 Every run here is tiny (200 customers, 20 weeks): these tests show the routes work and
-give well-shaped, finite results, not that the numbers are right (tests/test_validity.py).
-The plain `mesa.batch_run` case is in tests/test_model.py
+give well-shaped, finite results, not that the numbers are right (tests/experiments/test_validity.py).
+The plain `mesa.batch_run` case is in tests/model/test_model.py
 (`test_mesa_batch_run_works_unchanged`); here it sweeps the three levers over two seeds.
 """
 

@@ -25,7 +25,7 @@ from simulation.experiments.runner import replicate_seed
 from simulation.experiments.store import STORE_FILE, runs_frame
 from simulation.experiments.sweep import FAIL_RUNS_ENV, run_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 BASE = """\
 title = "A small firm"

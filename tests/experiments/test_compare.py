@@ -156,7 +156,7 @@ def test_paired_interval_is_narrower_than_unpaired(write_scenario, tmp_path: Pat
     breaches_per_year 5.55, satisfaction 2.86: with common seeds, a small lever change is
     resolved with 2 to 30 times fewer replicates than with independent ones.
     """
-    siloed = (Path(__file__).parent.parent / "scenarios" / "siloed.toml").read_text()
+    siloed = (Path(__file__).resolve().parents[2] / "scenarios" / "siloed.toml").read_text()
     tiny = write_scenario(siloed.replace("collaboration = 0.15", "collaboration = 0.2"), "tiny")
     out = tmp_path / "cmp"
     argv = ["compare", "siloed", str(tiny), "--weeks", "30", "--replicates", "8"]
