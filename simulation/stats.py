@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -26,10 +27,25 @@ def km_median(durations: np.ndarray, observed: np.ndarray) -> tuple[float, bool]
     at_risk = t.size - first
     events = np.add.reduceat(e.astype(np.int64), first)
     survival = np.cumprod(1.0 - events / at_risk)
-    below = np.nonzero(survival <= 0.5)[0]
-    if below.size == 0:
-        return float(t[-1]), True
-    return float(times[below[0]]), False
+    # Rounding can leave a curve that falls to exactly one half a hair above it
+    # (0.5000000000000001), which would put the median one time too late: near one half,
+    # the comparison is made on the exact fractions.
+    for index in np.nonzero(survival <= 0.5 + _NEAR_HALF)[0]:
+        if survival[index] < 0.5 - _NEAR_HALF or _exact_survival(events, at_risk, index) <= _HALF:
+            return float(times[index]), False
+    return float(t[-1]), True
+
+
+_HALF = Fraction(1, 2)
+_NEAR_HALF = 1e-9
+
+
+def _exact_survival(events: np.ndarray, at_risk: np.ndarray, index: int) -> Fraction:
+    """The Kaplan-Meier survival after the ``index``-th distinct time, as an exact fraction."""
+    survival = Fraction(1)
+    for d, n in zip(events[: index + 1].tolist(), at_risk[: index + 1].tolist(), strict=True):
+        survival *= Fraction(n - d, n)
+    return survival
 
 
 def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:
