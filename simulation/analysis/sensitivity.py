@@ -43,7 +43,7 @@ from simulation.experiments.experiment import (
     Experiment,
     load_experiment,
 )
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 
 CSV = "sensitivity.csv"
 FIGURE = "sensitivity"

@@ -30,6 +30,7 @@ from mesa.visualization.utils import update_counter
 
 from simulation.experiments.scenarios import list_scenarios, load_scenario
 from simulation.model.model import DigitalTransformationModel
+from simulation.model.outputs import SERIES
 from simulation.model.params import LEVERS, PARAMETERS
 
 BASELINE = "siloed"
@@ -37,15 +38,8 @@ BASELINE = "siloed"
 DEFAULT_SCENARIO = BASELINE
 FEED_LENGTH = 15
 """Events shown in the feed, newest first."""
-OUTCOMES: dict[str, tuple[str, str]] = {
-    "time_to_market": ("time to market", "weeks"),
-    "shadow_share": ("shadow IT, share of live systems", "share"),
-    "breaches_total": ("security breaches, cumulative", "breaches"),
-    "satisfaction": ("customer satisfaction", "0..1"),
-    "marketing_trust": ("marketing's trust in IT", "0..1"),
-    "it_backlog": ("IT backlog", "requests"),
-}
-"""The plotted reporters (``simulation.model.reporters``): title and unit of each."""
+OUTCOMES: dict[str, tuple[str, str]] = {o.name: (o.title, o.unit) for o in SERIES}
+"""The plotted weekly columns (declared in ``simulation.model.outputs``): title and unit."""
 SIZE_RANGES: dict[str, tuple[int, int, int]] = {
     "n_customers": (400, 5000, 100),
     "n_marketing": (2, 60, 1),

@@ -21,8 +21,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from simulation.model.outputs import HEADLINE
 from simulation.model.params import LEVERS, PARAMETERS
-from simulation.model.reporters import HEADLINE
 
 UNCERTAINTIES: tuple[str, ...] = ("request_rate", "shadow_bias", "w_trust", "change_budget")
 """Default uncertainties: demand, the pull of shadow tools, trust's weight, IT's budget."""

@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
 from simulation.report.tables import CONFIDENCE, format_number, mean_interval
 
 STORE = "results.sqlite"
@@ -58,14 +58,6 @@ OBJECTIVES: tuple[tuple[str, str], ...] = (
     ("satisfaction", "max"),
 )
 """The trade-off of :func:`pareto_set`: faster, fewer breaches, happier customers."""
-
-DIRECTIONS: dict[str, str] = {
-    "ttm_all": "min",
-    "shadow_share": "min",
-    "breaches_per_year": "min",
-    "satisfaction": "max",
-}
-"""Which way is better for each headline outcome (:func:`best_settings`)."""
 
 _META_KEYS: tuple[str, ...] = ("varied", "outcomes")
 """Keys a store's ``meta`` must hold for this module to read it."""

@@ -50,6 +50,7 @@ from simulation.experiments.store import (
     read_meta,
     write_result,
 )
+from simulation.model.outputs import summary_names
 
 RESULTS_DIR = Path("results")
 """Default parent of a sweep's folder: ``results/<experiment name>/``."""
@@ -608,12 +609,8 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
 
 
 def outcome_names() -> list[str]:
-    """The keys of :func:`simulation.reporters.summarize`, in its order, from a one-week run
-    of a one-customer firm (a few milliseconds): the summary declares its keys nowhere else."""
-    from simulation.experiments.runner import run_model
-
-    _, summary = run_model({"n_customers": 1, "weeks": 1, "warmup_weeks": 0}, 0)
-    return list(summary)
+    """The keys of a run's summary (declared in :mod:`simulation.model.outputs`)."""
+    return summary_names()
 
 
 def _changes(old_text: str | None, new: dict[str, Any]) -> str:

@@ -227,29 +227,3 @@ def _km_over(m: Model, marketing_only: bool) -> tuple[float, bool]:
         else:
             durations[i] = now - r.raised
     return km_median(durations, observed)
-
-
-# Keys shown in printed tables, in order: (label, unit).
-SUMMARY_LABELS: dict[str, tuple[str, str]] = {
-    "ttm_all": ("time to market, all requests (censored median)", "weeks"),
-    "time_to_market": ("time to market, launched (median)", "weeks"),
-    "ttm_official": ("  official", "weeks"),
-    "ttm_shadow": ("  shadow", "weeks"),
-    "shadow_share": ("shadow IT, share of live systems", "share"),
-    "shadow_spend_share": ("shadow IT, share of spend", "share"),
-    "breaches_per_year": ("security breaches", "per year"),
-    "breaches_official_per_year": ("  on official systems", "per year"),
-    "breaches_shadow_per_year": ("  on shadow systems", "per year"),
-    "satisfaction": ("customer satisfaction (end)", "0..1"),
-    "churn_per_year": ("customer churn", "per year"),
-    "marketing_trust": ("marketing's trust in IT (end)", "0..1"),
-    "it_backlog": ("IT backlog (mean)", "requests"),
-    "rework_rate": ("rework rate", "share"),
-}
-HEADLINE: tuple[str, ...] = ("ttm_all", "shadow_share", "breaches_per_year", "satisfaction")
-SERIES_PANELS: tuple[tuple[str, str, str], ...] = (
-    ("time_to_market", "Time to market (launched, 26-week median)", "weeks"),
-    ("shadow_share", "Shadow IT (share of live systems)", "share"),
-    ("breaches_total", "Security breaches, cumulative", "breaches since week 1"),
-    ("satisfaction", "Customer satisfaction", "0..1"),
-)

@@ -36,7 +36,7 @@ from simulation.experiments.results import (
     read_meta,
     store_path,
 )
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.report.tables import CONFIDENCE, format_number
 
 REPORT_FILE = "report.html"

@@ -1,7 +1,7 @@
 """Outcome tables for the terminal, and the intervals behind them.
 
 Reads the summary frame of :func:`simulation.runner.run_scenario`; the rows and their labels
-come from :data:`simulation.reporters.SUMMARY_LABELS`, headline outcomes first.
+come from :data:`simulation.model.outputs.SUMMARY_LABELS`, headline outcomes first.
 
 - :func:`summary_table`: mean and 95% interval over replicates, one column per scenario.
 - :func:`difference_table` and :func:`differences`: each scenario's difference from the
@@ -96,7 +96,7 @@ def format_outcome(summary: pd.DataFrame, key: str) -> str:
 
 def summary_table(summary: pd.DataFrame, scenarios: Sequence[str] | None = None) -> str:
     """A plain-text table of outcomes (rows) by scenario (columns); ``*`` marks the headline."""
-    from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+    from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 
     if scenarios is None:
         scenarios = list(dict.fromkeys(summary["scenario"]))
@@ -111,7 +111,7 @@ def summary_table(summary: pd.DataFrame, scenarios: Sequence[str] | None = None)
 
 def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
     """What the numbers in :func:`summary_table` are, as one line under it."""
-    from simulation.model.reporters import SUMMARY_LABELS
+    from simulation.model.outputs import SUMMARY_LABELS
 
     if replicates == 1:
         what = "one run; use --replicates 10 or more for 95% intervals"
@@ -219,7 +219,7 @@ def differences(summary: pd.DataFrame, scenarios: Sequence[str] | None = None) -
     censored median for that outcome: the recorded value is a lower bound, so the difference
     is a lower bound (an upper bound) of the true one, and neither when both are set.
     """
-    from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+    from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 
     names = list(scenarios) if scenarios is not None else _names(summary)
     reference, others = names[0], names[1:]
@@ -271,7 +271,7 @@ def format_difference(row: Mapping[str, float]) -> str:
 
 def difference_table(table: pd.DataFrame) -> str:
     """The rows of :func:`differences` as a text table: outcomes by scenario."""
-    from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+    from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 
     others = list(dict.fromkeys(table["scenario"]))
     cells = {(r["scenario"], r["outcome"]): format_difference(r) for r in _records(table)}
@@ -342,7 +342,7 @@ def parse_ci_width(text: str) -> dict[str, tuple[float, bool]]:
     the table; items are separated by commas and ``0.05,ttm_all=0.5`` combines both. Raises
     ValueError with a one-line message.
     """
-    from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+    from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 
     targets: dict[str, tuple[float, bool]] = {}
     relative: float | None = None

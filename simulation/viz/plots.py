@@ -1,7 +1,7 @@
 """Figures of runs over time: one scenario with its replicate spread, or scenarios overlaid.
 
 The last stop of the flow: reads the tidy timeseries of :func:`simulation.runner.run_scenario`
-and draws the panels named in :data:`simulation.reporters.SERIES_PANELS`. Matplotlib is
+and draws the panels named in :data:`simulation.model.outputs.SERIES_PANELS`. Matplotlib is
 imported here only, and only its object API with the Agg canvas is used, so neither pyplot's
 global state nor the user's backend is touched.
 
@@ -185,7 +185,7 @@ def _mark_handle(color: str) -> Line2D:
 
 
 def _series_panels() -> tuple[tuple[str, str, str], ...]:
-    from simulation.model.reporters import SERIES_PANELS
+    from simulation.model.outputs import SERIES_PANELS
 
     return SERIES_PANELS
 

@@ -50,8 +50,8 @@ from simulation.experiments.results import (
     store_path,
     varied_columns,
 )
+from simulation.model.outputs import BY_NAME, HEADLINE, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
 from simulation.report.tables import CONFIDENCE, format_number, mean_interval
 from simulation.viz.plots import DPI, LINESTYLES, OKABE_ITO
 
@@ -77,14 +77,6 @@ FORMATS: tuple[tuple[str, dict[str, None]], ...] = (
     ("svg", {"Date": None}),
 )
 """Each figure's files and the metadata left out of them (no clock, no version string)."""
-
-SHORT_TITLES: dict[str, str] = {
-    "ttm_all": "time to market",
-    "shadow_share": "shadow IT share",
-    "breaches_per_year": "security breaches",
-    "satisfaction": "customer satisfaction",
-}
-
 
 @dataclass(frozen=True)
 class DesignShape:
@@ -234,7 +226,7 @@ def heatmap_figure(frame: pd.DataFrame, key: str, title: str | None = None) -> F
     ax.set_xlabel(_axis_label(x))
     ax.set_ylabel(_axis_label(y))
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label(f"{SHORT_TITLES.get(key, key)} ({unit})" if unit else SHORT_TITLES.get(key, key))
+    bar.set_label(f"{_short(key)} ({unit})" if unit else _short(key))
     if len(xs) <= MAX_ANNOTATED and len(ys) <= MAX_ANNOTATED:
         _annotate(ax, image, values, censored)
     if np.isfinite(values).any():
@@ -566,7 +558,7 @@ def effects_figure(frame: pd.DataFrame, title: str | None = None) -> Figure:
             if row == len(outcomes) - 1:
                 ax.set_xlabel(_axis_label(name))
         unit = _label(key)[1]
-        grid[row][0].set_ylabel(f"{SHORT_TITLES.get(key, key)}\n({unit})")
+        grid[row][0].set_ylabel(f"{_short(key)}\n({unit})")
     handles = [
         Line2D(
             [],
@@ -667,3 +659,8 @@ __all__ = [
     "sweep_figures",
     "tradeoff_figure",
 ]
+
+
+def _short(key: str) -> str:
+    """A figure's short name for an outcome (the key itself for one not declared)."""
+    return BY_NAME[key].title if key in BY_NAME else key

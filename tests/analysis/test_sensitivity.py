@@ -18,7 +18,7 @@ from simulation.analysis.sensitivity import (
 )
 from simulation.cli import main
 from simulation.experiments.experiment import ExperimentError, load_experiment
-from simulation.model.reporters import HEADLINE
+from simulation.model.outputs import HEADLINE
 
 BASE = """\
 title = "A small firm"

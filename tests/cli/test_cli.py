@@ -14,7 +14,7 @@ from scipy import stats
 
 from simulation.cli import OUTPUT_FILES, main
 from simulation.experiments.scenarios import scenario_names
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.report.tables import (
     format_cell,
     format_outcome,

@@ -13,7 +13,7 @@ from scipy import stats
 
 from simulation.cli import main
 from simulation.experiments.runner import replicate_seed
-from simulation.model.reporters import HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.report.tables import (
     DIFFERENCE_COLUMNS,
     Precision,

@@ -15,8 +15,8 @@ import pytest
 
 from simulation.experiments.runner import run_model
 from simulation.model.model import DigitalTransformationModel
+from simulation.model.outputs import HEADLINE
 from simulation.model.params import LEVERS, PARAMETERS
-from simulation.model.reporters import HEADLINE
 
 TINY = {"n_customers": 200, "weeks": 20}
 

@@ -37,8 +37,8 @@ from simulation.experiments.results import (
     read_meta,
 )
 from simulation.experiments.runner import replicate_seed, run_model
+from simulation.model.outputs import HEADLINE
 from simulation.model.params import PARAMETERS
-from simulation.model.reporters import HEADLINE
 from simulation.viz.sweep_plots import design_shape, heatmap_figure, short_names
 
 SERIES = ("shadow_share", "satisfaction")

@@ -23,8 +23,8 @@ from simulation.experiments.runner import (
     scenario_spec,
 )
 from simulation.experiments.scenarios import load_scenario
+from simulation.model.outputs import HEADLINE
 from simulation.model.params import LEVERS, PARAMETERS, ParameterError, resolve
-from simulation.model.reporters import HEADLINE
 
 WEEKS = 12
 

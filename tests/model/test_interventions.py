@@ -18,8 +18,9 @@ from simulation.experiments.runner import replicate_seed, scenario_params
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
 from simulation.model.model import DigitalTransformationModel
+from simulation.model.outputs import SERIES_PANELS
 from simulation.model.params import PARAMETERS, resolve
-from simulation.model.reporters import SERIES_PANELS, summarize
+from simulation.model.reporters import summarize
 from simulation.viz.plots import (
     MARK_GID,
     compare_figure,
