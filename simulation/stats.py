@@ -1,11 +1,14 @@
-"""Small statistics the model and the reports share: censored medians and intervals."""
+"""Small statistics every layer shares: censored medians and intervals of the mean."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 
 def km_median(durations: np.ndarray, observed: np.ndarray) -> tuple[float, bool]:
@@ -48,16 +51,35 @@ def _exact_survival(events: np.ndarray, at_risk: np.ndarray, index: int) -> Frac
     return survival
 
 
-def mean_interval(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval over replicates (NaNs ignored)."""
+CONFIDENCE = 0.95
+"""The level of every interval dtsim prints or draws."""
+
+
+class Interval(NamedTuple):
+    """A mean over replicates with its Student-t interval and the number of values behind it."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+def mean_interval(values: Iterable[float], level: float = CONFIDENCE) -> Interval:
+    """Mean and Student-t interval of the mean over replicates, ignoring NaN and non-numbers.
+
+    With one value there is no interval: its bounds are NaN (never the value itself, which
+    would read as certainty). Replicates are independent runs, so the t-interval is exact
+    under normality and a fair approximation for the run means reported here.
+    """
     from scipy import stats
 
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if x.size == 1:
-        return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
+    x = np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0)
+    mean = float(x.mean())
+    if n == 1:
+        return Interval(mean, math.nan, math.nan, 1)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return Interval(mean, mean - half, mean + half, n)

@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,9 @@ from simulation.experiments.experiment import (
     MORRIS_LEVELS,
     SENSITIVITY_SAMPLERS,
     Experiment,
-    load_experiment,
 )
-from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import HEADLINE
 
-CSV = "sensitivity.csv"
-FIGURE = "sensitivity"
 METHODS: dict[str, str] = {"saltelli": "sobol", "morris": "morris"}
 """Sampler of the experiment file -> analysis method."""
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -56,22 +52,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """Columns of ``sensitivity.csv`` per method."""
 CONF_LEVEL = 0.95
 NUM_RESAMPLES = 1000
-CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.6g", "lineterminator": "\n"}
 
 
 class SensitivityError(ValueError):
     """An experiment cannot be analysed (not a sensitivity design, runs missing); one line."""
-
-
-@dataclass(frozen=True)
-class SensitivityReport:
-    """What :func:`run_sensitivity` did: the sweep's report, the table and the files."""
-
-    sweep: Any
-    method: str
-    table: pd.DataFrame
-    csv: Path
-    figures: list[Path]
 
 
 def method_of(experiment: Experiment) -> str:
@@ -190,7 +174,8 @@ def point_means(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
     points are the experiment's (the sweep refuses a changed experiment already; this
     guards a store analysed with another file).
     """
-    from simulation.experiments.results import design_means, load_results
+    from simulation.analysis.best import design_means
+    from simulation.experiments.results import load_results
 
     frame = load_results(folder)
     means = design_means(frame, HEADLINE).sort_values("point").reset_index(drop=True)
@@ -226,123 +211,7 @@ def analyze_store(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
     )
 
 
-def run_sensitivity(
-    experiment: str | Path | Experiment,
-    out: str | Path | None = None,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    fresh: bool = False,
-    retry_failed: bool = False,
-    progress: bool = True,
-    argv: Sequence[str] | None = None,
-) -> SensitivityReport:
-    """Run (or resume) the experiment's sweep, then write ``sensitivity.csv`` and the figure.
-
-    The runs are an ordinary sweep into ``out`` (default ``results/<experiment name>/``,
-    as ``dtsim sweep``): resumable, on local processes or Dask.
-    """
-    from simulation.experiments.sweep import run_sweep
-
-    exp = load_experiment(experiment)
-    method = method_of(exp)
-    kwargs: dict[str, Any] = {
-        "workers": workers,
-        "scheduler": scheduler,
-        "fresh": fresh,
-        "retry_failed": retry_failed,
-        "progress": progress,
-    }
-    if argv is not None:
-        kwargs["argv"] = list(argv)
-    report = run_sweep(exp, out, **kwargs)
-    table = analyze_store(report.out, exp)
-    folder = Path(report.out)
-    csv = folder / CSV
-    table.to_csv(csv, **CSV_OPTIONS)
-    figures = write_figure(table, method, folder / "figures", exp.title)
-    return SensitivityReport(report, method, table, csv, figures)
-
-
-# --- figure and text -----------------------------------------------------------------------
-
-
-def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = None) -> Any:
-    """One panel per outcome: horizontal bars per parameter with 95% whiskers.
-
-    Sobol': S1 (blue) and ST (vermillion) side by side; Morris: mu* (blue) with sigma as a
-    black diamond. Okabe-Ito colours, told apart by hatching as well.
-    """
-    from matplotlib.figure import Figure
-
-    from simulation.viz.plots import DPI, OKABE_ITO
-
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    names = list(dict.fromkeys(table["parameter"]))
-    cols = 2 if len(outcomes) > 1 else 1
-    rows = math.ceil(len(outcomes) / cols)
-    fig = Figure(figsize=(5.2 * cols, 0.45 * len(names) * rows + 1.6 * rows + 0.6), dpi=DPI)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    y = np.arange(len(names))
-    for ax, outcome in zip(axes, outcomes, strict=False):
-        part = table[table["outcome"] == outcome].set_index("parameter").loc[names]
-        label, unit = SUMMARY_LABELS.get(outcome, (outcome, ""))
-        if method == "sobol":
-            h = 0.38
-            for k, (key, colour, hatch) in enumerate(
-                (("S1", OKABE_ITO[0], ""), ("ST", OKABE_ITO[1], "//"))
-            ):
-                ax.barh(
-                    y + (k - 0.5) * h,
-                    part[key],
-                    height=h,
-                    xerr=part[f"{key}_conf"],
-                    color=colour,
-                    hatch=hatch,
-                    edgecolor="white",
-                    ecolor="#333333",
-                    capsize=3,
-                    label={"S1": "first order S1", "ST": "total order ST"}[key],
-                )
-            ax.set_xlabel("Sobol' index (share of variance)")
-            ax.axvline(0, color="#555555", lw=0.8)
-        else:
-            ax.barh(
-                y,
-                part["mu_star"],
-                height=0.6,
-                xerr=part["mu_star_conf"],
-                color=OKABE_ITO[0],
-                ecolor="#333333",
-                capsize=3,
-                label="mu* (mean |effect|)",
-            )
-            ax.plot(part["sigma"], y, "D", color=OKABE_ITO[6], ms=5, label="sigma")
-            ax.set_xlabel(f"elementary effect ({unit})" if unit else "elementary effect")
-        ax.set_yticks(y, names)
-        ax.invert_yaxis()
-        ax.set_title(label.strip(), fontsize=10)
-        ax.grid(axis="x", color="#dddddd", lw=0.6)
-        ax.set_axisbelow(True)
-    for ax in axes[len(outcomes) :]:
-        ax.set_visible(False)
-    axes[0].legend(fontsize=8, loc="lower right")
-    what = (
-        "Sobol' indices, 95% intervals"
-        if method == "sobol"
-        else "Morris mu* (95% interval) and sigma"
-    )
-    fig.suptitle(f"{title}: {what}" if title else what, fontsize=11)
-    fig.set_layout_engine("constrained")
-    return fig
-
-
-def write_figure(table: pd.DataFrame, method: str, folder: Path, title: str | None) -> list[Path]:
-    """``folder/sensitivity.png`` and ``.svg``."""
-    from simulation.viz.sweep_plots import save_figure
-
-    folder.mkdir(parents=True, exist_ok=True)
-    return save_figure(sensitivity_figure(table, method, title), folder, FIGURE)
+# --- text ----------------------------------------------------------------------------------
 
 
 def ranking(table: pd.DataFrame, method: str) -> dict[str, list[str]]:
@@ -356,7 +225,7 @@ def ranking(table: pd.DataFrame, method: str) -> dict[str, list[str]]:
 
 def format_table(table: pd.DataFrame, method: str) -> str:
     """The indices as an aligned text table, parameters ranked per outcome."""
-    from simulation.experiments.results import render_table
+    from simulation.text import render_table
 
     key = "ST" if method == "sobol" else "mu_star"
     value_columns = list(COLUMNS[method][2:])
@@ -373,14 +242,10 @@ __all__ = [
     "COLUMNS",
     "METHODS",
     "SensitivityError",
-    "SensitivityReport",
     "analyze",
     "analyze_store",
     "format_table",
     "method_of",
     "point_means",
     "ranking",
-    "run_sensitivity",
-    "sensitivity_figure",
-    "write_figure",
 ]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from simulation.experiments.scenarios import Scenario, ScenarioError, list_scenarios, load_scenario
 from simulation.model.params import LEVERS, PARAMETERS, ParameterError, check_value, resolve
+from simulation.text import render_table
 
 if TYPE_CHECKING:
     from simulation.experiments.runner import RunSpec
@@ -410,13 +411,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         raise ScenarioError("no scenario files found")
     header = ["name", "title", *LEVERS]
     rows = [[s.name, s.title, *(f"{resolve(s.params)[k]:g}" for k in LEVERS)] for s in scenarios]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, ["-" * w for w in widths], *rows]:
-        cells = [
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip())
+    print(render_table(header, rows, left=2))
     return 0
 
 
@@ -532,7 +527,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _fail(str(exc), 1)
     again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
     print_summary(report, command=f"{PROG} {shlex.join(again)}")
-    from simulation.experiments.results import ResultsError, print_best
+    from simulation.experiments.results import ResultsError
+    from simulation.report.best import print_best
 
     print()
     try:
@@ -568,14 +564,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Exit status 0 when the analysis is written, 1 when runs failed or the executor broke
     down (the finished runs are kept), 2 for a bad experiment, folder or design.
     """
-    from simulation.analysis.sensitivity import (
-        SensitivityError,
-        format_table,
-        method_of,
-        run_sensitivity,
-    )
+    from simulation.analysis.sensitivity import SensitivityError, format_table, method_of
     from simulation.experiments.experiment import ExperimentError
     from simulation.experiments.sweep import ExecutorError, SweepError
+    from simulation.report.studies import run_sensitivity
 
     try:
         experiment = _open_experiment(args, check=method_of, check_error=SensitivityError)
@@ -618,7 +610,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``dtsim plot``: the figures a sweep's shape calls for (heatmaps, lines, trade-offs)."""
-    from simulation.experiments.results import plot_results, print_best
+    from simulation.report.best import print_best
+    from simulation.viz.sweep_plots import plot_results
 
     paths = plot_results(args.folder, args.out)
     for path in paths:
@@ -636,7 +629,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--outcome {args.conditions[-1][0]} needs --below X or --above X after it"
         )
-    from simulation.analysis.discovery import Condition, discover, write_discovery
+    from simulation.analysis.discovery import Condition, discover
+    from simulation.report.studies import write_discovery
 
     conditions = [Condition(name, word, value) for name, word, value in args.conditions]
     found = discover(args.folder, conditions, min_density=args.min_density, means=args.means)

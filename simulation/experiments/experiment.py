@@ -55,13 +55,11 @@ from typing import Any
 from simulation.experiments.files import shipped_dir
 from simulation.experiments.scenarios import (
     ScenarioError,
-    _did_you_mean,
-    _one_line,
-    _toml_repr,
     load_scenario,
     read_toml,
 )
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
+from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
 
 def experiment_dir() -> Path:
@@ -194,7 +192,7 @@ class Experiment:
 
     @property
     def where(self) -> str:
-        return _display(self.path) if self.path else self.name
+        return display_path(self.path) if self.path else self.name
 
     def points(self) -> list[dict[str, float | int]]:
         """The design: one dict of varied values per point, in run order (a copy)."""
@@ -300,7 +298,7 @@ def load_experiment(name_or_path: str | Path | Experiment) -> Experiment:
     if isinstance(name_or_path, Experiment):
         return name_or_path
     path = _locate(name_or_path)
-    where = _display(path)
+    where = display_path(path)
     data, text = read_toml(path, where, "experiment", ExperimentError)
     return _validate(data, text, path, where)
 
@@ -314,9 +312,9 @@ def _locate(name_or_path: str | Path) -> Path:
     path = experiment_dir() / f"{text}{SUFFIX}"
     if not path.is_file():
         names = experiment_names()
-        available = ", ".join(names) if names else f"none in {_display(experiment_dir())}"
+        available = ", ".join(names) if names else f"none in {display_path(experiment_dir())}"
         raise ExperimentError(
-            f"unknown experiment {text!r}{_did_you_mean(text, names)}; available: {available}"
+            f"unknown experiment {text!r}{did_you_mean(text, names)}; available: {available}"
         )
     return path
 
@@ -325,7 +323,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise ExperimentError(
-                f"{where}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS)}; "
+                f"{where}: unknown top-level key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}; "
                 f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
             )
     for key in (*REQUIRED_KEYS, "parameters"):
@@ -337,7 +335,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
     sampler = data["sampler"]
     if sampler not in SAMPLERS:
         raise ExperimentError(
-            f"{where}: sampler = {_toml_repr(sampler)} is not allowed; "
+            f"{where}: sampler = {toml_repr(sampler)} is not allowed; "
             f"allowed: {', '.join(repr(s) for s in SAMPLERS)}"
         )
     seed = _whole(data, "seed", where, low=0)
@@ -386,7 +384,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         spec = scenario_spec(base, weeks)
     except ParameterError as exc:
         raise ExperimentError(
-            f"{where}: scenario = {_toml_repr(scenario_ref)}: {_one_line(str(exc))}"
+            f"{where}: scenario = {toml_repr(scenario_ref)}: {one_line(str(exc))}"
         ) from None
     series = _series(data.get("series", []), where)
     dimensions = _dimensions(data["parameters"], sampler, where)
@@ -419,7 +417,7 @@ def _base_scenario(ref: str, path: Path, where: str) -> Any:
     try:
         return load_scenario(target)
     except ScenarioError as exc:
-        raise ExperimentError(f"{where}: scenario = {_toml_repr(ref)}: {exc}") from None
+        raise ExperimentError(f"{where}: scenario = {toml_repr(ref)}: {exc}") from None
 
 
 def _series(value: Any, where: str) -> tuple[str, ...]:
@@ -428,13 +426,13 @@ def _series(value: Any, where: str) -> tuple[str, ...]:
     allowed = [name for name in REPORTERS if name != "week"]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ExperimentError(
-            f"{where}: series = {_toml_repr(value)} is not allowed; allowed: a list of "
+            f"{where}: series = {toml_repr(value)} is not allowed; allowed: a list of "
             f"per-week reporter names ({', '.join(allowed)})"
         )
     for name in value:
         if name not in allowed:
             raise ExperimentError(
-                f"{where}: series: unknown reporter {name!r}{_did_you_mean(name, allowed)}; "
+                f"{where}: series: unknown reporter {name!r}{did_you_mean(name, allowed)}; "
                 f"allowed: {', '.join(allowed)}"
             )
     repeated = sorted({n for n in value if value.count(n) > 1})
@@ -448,7 +446,7 @@ def _series(value: Any, where: str) -> tuple[str, ...]:
 def _dimensions(table: Any, sampler: str, where: str) -> tuple[Dimension, ...]:
     if not isinstance(table, dict):
         raise ExperimentError(
-            f"{where}: parameters = {_toml_repr(table)} is not a table; allowed: a "
+            f"{where}: parameters = {toml_repr(table)} is not a table; allowed: a "
             "[parameters] table of name = [values] or name = { range = [lo, hi], ... }"
         )
     if not table:
@@ -463,7 +461,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
     spec = PARAMETERS.get(name)
     if spec is None:
         raise ExperimentError(
-            f"{where}: unknown parameter {key}{_did_you_mean(name, PARAMETERS)}; "
+            f"{where}: unknown parameter {key}{did_you_mean(name, PARAMETERS)}; "
             "allowed: the names in simulation/params.py"
         )
     if name in NOT_VARIED:
@@ -481,13 +479,13 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
         return Dimension(name, values=values)
     if not isinstance(value, dict):
         raise ExperimentError(
-            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: a list of values "
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a list of values "
             "(grid) or { range = [lo, hi], count = n } (grid) or { range = [lo, hi] } (lhs, sobol)"
         )
     for sub in value:
         if sub not in RANGE_KEYS:
             raise ExperimentError(
-                f"{where}: unknown key {key}.{sub}{_did_you_mean(sub, RANGE_KEYS)}; "
+                f"{where}: unknown key {key}.{sub}{did_you_mean(sub, RANGE_KEYS)}; "
                 "allowed: range, count"
             )
     if "range" not in value:
@@ -508,7 +506,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
     count = value["count"]
     if isinstance(count, bool) or not isinstance(count, int) or count < 2:
         raise ExperimentError(
-            f"{where}: {key}.count = {_toml_repr(count)} is not allowed; "
+            f"{where}: {key}.count = {toml_repr(count)} is not allowed; "
             "allowed: a whole number >= 2"
         )
     values = _spaced(spec, low, high, count)
@@ -523,7 +521,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
 def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
     """One value checked against the parameter's declaration, reported in TOML terms."""
     allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
-    shown = f"{key} = {_toml_repr(value)}"
+    shown = f"{key} = {toml_repr(value)}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         want = "an integer" if spec.kind is int else "a number"
         raise ExperimentError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
@@ -541,7 +539,7 @@ def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
 def _range(spec: ParamSpec, value: Any, key: str, where: str) -> tuple[float | int, float | int]:
     if not isinstance(value, list) or len(value) != 2:
         raise ExperimentError(
-            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: [lo, hi], two "
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: [lo, hi], two "
             f"numbers in [{spec.low}, {spec.high}] ({spec.unit})"
         )
     low = _value(spec, value[0], f"{key}[0]", where)
@@ -656,7 +654,7 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     value = data[key]
     if not isinstance(value, str) or not value.strip():
         raise ExperimentError(
-            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: "
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: "
             f"{TOP_LEVEL_KEYS[key]}, not empty"
         )
     paragraphs = (" ".join(part.split()) for part in value.strip().split("\n\n"))
@@ -667,16 +665,9 @@ def _whole(data: dict[str, Any], key: str, where: str, low: int) -> int:
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ExperimentError(
-            f"{where}: {key} = {_toml_repr(value)} is not allowed; allowed: a whole number >= {low}"
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number >= {low}"
         )
     return value
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = [

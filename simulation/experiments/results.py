@@ -36,9 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
-from simulation.report.tables import CONFIDENCE, format_number, mean_interval
 
 STORE = "results.sqlite"
 """File name of the store inside a sweep's folder."""
@@ -51,13 +49,6 @@ FORMATS: dict[str, str] = {"parquet": "results.parquet", "csv": "results.csv"}
 
 CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
 """Fixed formatting, so the same store gives a byte-identical CSV file (as ``dtsim run``)."""
-
-OBJECTIVES: tuple[tuple[str, str], ...] = (
-    ("ttm_all", "min"),
-    ("breaches_per_year", "min"),
-    ("satisfaction", "max"),
-)
-"""The trade-off of :func:`pareto_set`: faster, fewer breaches, happier customers."""
 
 _META_KEYS: tuple[str, ...] = ("varied", "outcomes")
 """Keys a store's ``meta`` must hold for this module to read it."""
@@ -262,277 +253,6 @@ def varied_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c in PARAMETERS]
 
 
-def design_means(frame: pd.DataFrame, outcomes: Sequence[str] = HEADLINE) -> pd.DataFrame:
-    """Replicate means of each design point: ``point``, the varied parameters, ``n``, outcomes.
-
-    ``n`` counts the point's runs. For an outcome with a ``<key>_censored`` flag in the
-    frame, the column ``<key>_censored`` is the share of the point's runs whose value was
-    censored (a lower bound). Points are keyed by ``point`` when the frame has it, else by the
-    varied values. Failed runs (``status`` other than ``ok``) are left out.
-    """
-    runs = _ok(frame)
-    varied = varied_columns(frame)
-    keys = ["point"] if "point" in runs.columns else varied
-    missing = [k for k in outcomes if k not in runs.columns]
-    if missing:
-        raise ResultsError(f"outcomes not in the results: {', '.join(missing)}")
-    flags = [f"{k}_censored" for k in outcomes if f"{k}_censored" in runs.columns]
-    columns = [*dict.fromkeys([*keys, *varied]), *outcomes, *flags]
-    if not keys:
-        runs = runs.assign(point=0)
-        keys, columns = ["point"], ["point", *columns]
-    grouped = runs[columns].groupby(keys, sort=True, dropna=False)
-    means = grouped[[*outcomes, *flags]].mean()
-    first = grouped[[c for c in varied if c not in keys]].first()
-    table = pd.concat([first, grouped.size().rename("n"), means], axis=1).reset_index()
-    order = [*dict.fromkeys([*keys, *varied]), "n", *outcomes, *flags]
-    out = table[order].reset_index(drop=True)
-    out.attrs["varied"] = varied
-    return out
-
-
-def pareto_mask(values: np.ndarray, minimise: Sequence[bool]) -> np.ndarray:
-    """Which rows of ``values`` (points x objectives) are not dominated by another row.
-
-    Row ``j`` dominates row ``i`` when it is at least as good on every objective and better
-    on at least one; ``minimise[k]`` says which way objective ``k`` is better. Rows with a
-    NaN are never efficient and never dominate. Equal rows do not dominate each other, so
-    ties are all kept.
-    """
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 2 or x.shape[1] != len(minimise):
-        raise ValueError(f"values must be points x {len(minimise)} objectives, got {x.shape}")
-    sign = np.where(np.asarray(minimise, dtype=bool), 1.0, -1.0)
-    cost = x * sign  # lower is better on every column
-    finite = np.isfinite(cost).all(axis=1)
-    candidates = cost[finite]
-    efficient = np.zeros(len(x), dtype=bool)
-    for i in np.flatnonzero(finite):
-        no_worse = (candidates <= cost[i]).all(axis=1)
-        better = (candidates < cost[i]).any(axis=1)
-        efficient[i] = not bool((no_worse & better).any())
-    return efficient
-
-
-def pareto_set(
-    frame: pd.DataFrame, objectives: Sequence[tuple[str, str]] = OBJECTIVES
-) -> pd.DataFrame:
-    """Design points not dominated on (``ttm_all`` ↓, ``breaches_per_year`` ↓, ``satisfaction`` ↑).
-
-    Works on replicate means (:func:`design_means`): a point is Pareto-efficient when no
-    other point is at least as good on all three objectives and strictly better on one, so
-    each kept point is a different trade-off between speed, security and customers, and
-    every point left out is beaten on all three by some kept one. Points with a NaN mean on
-    an objective are left out (they cannot be compared). The means carry sampling error, so
-    points near the front may swap in and out with more replicates. Rows are sorted by the
-    first objective; columns as :func:`design_means`, with ``shadow_share`` kept for context.
-    """
-    keys = [k for k, _ in objectives]
-    shown = list(dict.fromkeys([*keys, *(k for k in HEADLINE if k in _ok(frame).columns)]))
-    means = design_means(frame, shown)
-    mask = pareto_mask(means[keys].to_numpy(), [d == "min" for _, d in objectives])
-    front = means[mask].sort_values([*keys, *(["point"] if "point" in means else [])])
-    front = front.reset_index(drop=True)
-    front.attrs["varied"] = means.attrs["varied"]
-    return front
-
-
-BEST_COLUMNS: tuple[str, ...] = ("outcome", "direction", "point", "mean", "low", "high", "n")
-"""Columns of :func:`best_settings`: the varied parameters follow ``point``, and a last column
-``censored`` is true when the best mean includes a censored (lower-bound) replicate value."""
-
-
-def best_settings(frame: pd.DataFrame, directions: dict[str, str] | None = None) -> pd.DataFrame:
-    """For each headline outcome, the design point with the best replicate mean.
-
-    Best is the lowest mean of ``ttm_all``, ``shadow_share`` and ``breaches_per_year`` and the
-    highest of ``satisfaction`` (:data:`DIRECTIONS`); a tie goes to the lower point. Each row
-    gives the point, its varied values, the mean with its 95% Student-t interval over the
-    point's replicates (NaN interval with one replicate) and ``n``, the replicates with a
-    value. The best of many noisy means is biased towards luck (the winner's curse): rerun
-    the chosen setting with fresh seeds before quoting its mean.
-    """
-    directions = dict(DIRECTIONS if directions is None else directions)
-    runs = _ok(frame)
-    varied = varied_columns(frame)
-    means = design_means(frame, [k for k in directions if k in runs.columns])
-    keys = ["point"] if "point" in runs.columns else varied
-    rows = []
-    for key, direction in directions.items():
-        if key not in means.columns or means[key].isna().all():
-            continue
-        values = means[key].to_numpy(dtype=float)
-        best = int(np.nanargmin(values) if direction == "min" else np.nanargmax(values))
-        chosen = means.iloc[best]
-        if keys:
-            match = np.logical_and.reduce([runs[k] == chosen[k] for k in keys])
-            sample = runs.loc[match, key]
-        else:
-            sample = runs[key]
-        mean, low, high, n = mean_interval(sample)
-        if n < 2:
-            low = high = math.nan
-        row: dict[str, Any] = {"outcome": key, "direction": direction}
-        row["point"] = int(chosen["point"]) if "point" in means.columns else best
-        row.update({name: chosen[name] for name in varied})
-        row.update({"mean": mean, "low": low, "high": high, "n": n})
-        flag = f"{key}_censored"
-        row["censored"] = bool(flag in means.columns and chosen[flag] > 0)
-        rows.append(row)
-    columns = [*BEST_COLUMNS[:3], *varied, *BEST_COLUMNS[3:]]
-    table = pd.DataFrame(rows, columns=[*columns, "censored"])
-    table["censored"] = table["censored"].astype(bool)
-    for name in varied:
-        if name in frame.columns:
-            table[name] = table[name].astype(frame[name].dtype)
-    table.attrs["varied"] = varied
-    return table
-
-
-# --- printing --------------------------------------------------------------------------
-
-PARETO_ROWS = 25
-"""At most this many Pareto points are printed; the rest are counted."""
-
-
-def print_best(directory: str | Path) -> None:
-    """Print the best setting of each headline outcome and the Pareto set, as text tables."""
-    print(best_report(directory))
-
-
-def best_report(directory: str | Path) -> str:
-    """The text :func:`print_best` prints."""
-    meta = read_meta(directory)
-    everything = load_results(directory, include_failed=True)
-    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
-    frame.attrs["varied"] = list(meta.varied)
-    failed = len(everything) - len(frame)
-    if frame.empty:
-        raise ResultsError(f"{meta.folder}: no successful runs yet ({failed} failed)")
-    points = frame["point"].nunique()
-    lines = [_headline(meta, frame, points, failed), ""]
-    best = best_settings(frame)
-    interval = f" [{CONFIDENCE:.0%} t-interval]" if (best["n"] > 1).any() else ""
-    lines.append(
-        f"Best design point for each headline outcome: replicate mean{interval}, n replicates"
-    )
-    lines.append(_best_table(best, list(meta.varied)))
-    if bool(best["censored"].any()):
-        lines.append("> censored: fewer than half launched in some replicate; a lower bound")
-    lines.append("")
-    front = pareto_set(frame)
-    lines.append(
-        f"Pareto set: {len(front)} of {points} design points that no other beats on all of "
-        "time to market (lower), breaches (lower) and satisfaction (higher); replicate means"
-    )
-    lines.append(_pareto_table(front, list(meta.varied)))
-    if len(front) > PARETO_ROWS:
-        lines.append(f"... and {len(front) - PARETO_ROWS} more (simulation.results.pareto_set)")
-    lines.append("")
-    lines.append(
-        "The best of many noisy means is flattered by luck: rerun a chosen setting with new "
-        "seeds before quoting it."
-    )
-    return "\n".join(lines)
-
-
-def _headline(meta: StoreMeta, frame: pd.DataFrame, points: int, failed: int) -> str:
-    replicates = frame.groupby("point")["replicate"].nunique()
-    low, high = int(replicates.min()), int(replicates.max())
-    each = f"{high} replicate{'s' * (high != 1)}" if low == high else f"{low}-{high} replicates"
-    done = len(frame) + failed
-    expected = f" of {meta.n_runs}" if meta.n_runs and meta.n_runs != done else ""
-    varied = ", ".join(meta.varied) or "nothing"
-    return (
-        f"{meta.title}: {points} design point{'s' * (points != 1)} x {each}, varying {varied}; "
-        f"{len(frame)} runs ok, {failed} failed ({done}{expected} done)"
-    )
-
-
-def _best_table(best: pd.DataFrame, varied: list[str]) -> str:
-    header = ["outcome", "unit", "best", *varied, "mean [interval]", "n"]
-    body = []
-    for row in best.to_dict("records"):
-        label, unit = SUMMARY_LABELS.get(row["outcome"], (row["outcome"], ""))
-        cell = format_number(row["mean"])
-        if math.isfinite(row["low"]):
-            cell += f" [{format_number(row['low'])}, {format_number(row['high'])}]"
-        if row["censored"]:
-            cell = ">" + cell
-        body.append(
-            [
-                label,
-                unit,
-                "lowest" if row["direction"] == "min" else "highest",
-                *(format_value(row[name]) for name in varied),
-                cell,
-                str(row["n"]),
-            ]
-        )
-    return render_table(header, body, left=3)
-
-
-def _pareto_table(front: pd.DataFrame, varied: list[str]) -> str:
-    outcomes = [k for k in HEADLINE if k in front.columns]
-    header = ["point", *varied, *(_short_header(k) for k in outcomes), "n"]
-    body = []
-    for row in front.head(PARETO_ROWS).to_dict("records"):
-        cells = []
-        for key in outcomes:
-            text = format_number(row[key])
-            if row.get(f"{key}_censored", 0) and row[f"{key}_censored"] > 0:
-                text = ">" + text
-            cells.append(text)
-        body.append(
-            [
-                str(row["point"]),
-                *(format_value(row[name]) for name in varied),
-                *cells,
-                str(row["n"]),
-            ]
-        )
-    return render_table(header, body, left=0)
-
-
-def _short_header(key: str) -> str:
-    unit = SUMMARY_LABELS.get(key, ("", ""))[1]
-    return f"{key} ({unit})" if unit else key
-
-
-def format_value(value: Any) -> str:
-    """A parameter value for a table or a label: integers whole, others to 4 significant."""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value):
-            return "n/a"
-        return f"{float(value):.4g}"
-    return str(value)
-
-
-def render_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> str:
-    """A plain-text table: the first ``left`` columns left-aligned, the rest right-aligned."""
-    rows = [list(header), *(list(r) for r in body)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        text = [
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(text).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])])
-
-
-def plot_results(directory: str | Path, out: str | Path | None = None) -> list[Path]:
-    """The figures of a sweep, chosen by its shape; see :func:`simulation.sweep_plots.plot_results`."""
-    from simulation.viz.sweep_plots import plot_results as plot
-
-    return plot(directory, out)
-
-
 # --- helpers ---------------------------------------------------------------------------
 
 
@@ -658,35 +378,25 @@ def _keys_in_order(summaries: list[dict[str, Any]]) -> list[str]:
     return list(keys)
 
 
-def _ok(frame: pd.DataFrame) -> pd.DataFrame:
+def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The runs that finished (``status`` ok); a frame without a status is all finished."""
     if "status" in frame.columns:
         return frame[frame["status"] == "ok"]
     return frame
 
 
 __all__ = [
-    "BEST_COLUMNS",
     "CSV_OPTIONS",
-    "DIRECTIONS",
     "FORMATS",
     "ID_COLUMNS",
-    "OBJECTIVES",
     "STORE",
     "ResultsError",
     "StoreMeta",
-    "best_report",
-    "best_settings",
-    "design_means",
     "export_results",
-    "format_value",
     "load_results",
     "load_series",
-    "pareto_mask",
-    "pareto_set",
-    "plot_results",
-    "print_best",
+    "ok_runs",
     "read_meta",
-    "render_table",
     "store_path",
     "varied_columns",
 ]

@@ -23,7 +23,6 @@ run length; docs/interventions.md describes them.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
 from simulation.model.interventions import KEYS as INTERVENTION_KEYS
 from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import PARAMETERS, ParameterError, check_value
+from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
 SCENARIO_DIR_ENV = SHIPPED["scenarios"]
 SUFFIX = ".toml"
@@ -92,7 +92,7 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
     if isinstance(name_or_path, Scenario):
         return name_or_path
     path = _locate(name_or_path)
-    where = _display(path)
+    where = display_path(path)
     data, _ = read_toml(path, where, "scenario", ScenarioError)
     return _validate(data, path.stem, path, where)
 
@@ -116,7 +116,7 @@ def read_toml(
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{where}: not valid TOML: {_one_line(str(exc))}") from None
+        raise error(f"{where}: not valid TOML: {one_line(str(exc))}") from None
 
 
 def _locate(name_or_path: str | Path) -> Path:
@@ -129,8 +129,8 @@ def _locate(name_or_path: str | Path) -> Path:
     path = scenario_dir() / f"{text}{SUFFIX}"
     if not path.is_file():
         names = scenario_names()
-        hint = _did_you_mean(text, names)
-        available = ", ".join(names) if names else f"none in {_display(scenario_dir())}"
+        hint = did_you_mean(text, names)
+        available = ", ".join(names) if names else f"none in {display_path(scenario_dir())}"
         raise ScenarioError(f"unknown scenario {text!r}{hint}; available: {available}")
     return path
 
@@ -139,7 +139,7 @@ def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenar
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(
-                f"{where}: unknown top-level key {key!r}{_did_you_mean(key, TOP_LEVEL_KEYS)}; "
+                f"{where}: unknown top-level key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}; "
                 f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
             )
     texts = {}
@@ -149,14 +149,14 @@ def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenar
             raise ScenarioError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")
         if not isinstance(value, str) or not value.strip():
             raise ScenarioError(
-                f"{where}: {key} = {_toml_repr(value)} is not allowed; "
+                f"{where}: {key} = {toml_repr(value)} is not allowed; "
                 f"allowed: {TOP_LEVEL_KEYS[key]}, not empty"
             )
         texts[key] = _tidy(value)
     table = data.get("parameters", {})
     if not isinstance(table, dict):
         raise ScenarioError(
-            f"{where}: parameters = {_toml_repr(table)} is not a table; "
+            f"{where}: parameters = {toml_repr(table)} is not a table; "
             "allowed: a [parameters] table of name = number"
         )
     params = {name: _check_parameter(name, value, where) for name, value in table.items()}
@@ -181,7 +181,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
     """
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ScenarioError(
-            f"{where}: interventions = {_toml_repr(items)} is not an array of tables; "
+            f"{where}: interventions = {toml_repr(items)} is not an array of tables; "
             "allowed: [[interventions]] tables with week, label, ramp_weeks and parameters"
         )
     for i, item in enumerate(items):
@@ -195,7 +195,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
             if key in INTERVENTION_KEYS or key in FIXED_AT_START:
                 continue
             if key not in PARAMETERS:
-                hint = _did_you_mean(key, (*INTERVENTION_KEYS, *CHANGEABLE))
+                hint = did_you_mean(key, (*INTERVENTION_KEYS, *CHANGEABLE))
                 raise ScenarioError(
                     f"{where}: unknown key {table}.{key}{hint}; allowed: week, label, "
                     "ramp_weeks and the parameters in simulation/params.py"
@@ -204,7 +204,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
     try:
         parse_interventions(items, weeks)
     except ParameterError as exc:
-        raise ScenarioError(f"{where}: {_one_line(str(exc))}") from None
+        raise ScenarioError(f"{where}: {one_line(str(exc))}") from None
     # One at a time, to keep the file's order (parse sorts by week) with each value in the
     # declared type.
     return tuple(parse_interventions([item], weeks)[0].as_dict() for item in items)
@@ -215,7 +215,7 @@ def _check_parameter(name: str, value: Any, where: str, table: str = "parameters
     key = f"{table}.{name}"
     spec = PARAMETERS.get(name)
     if spec is None:
-        hint = _did_you_mean(name, PARAMETERS)
+        hint = did_you_mean(name, PARAMETERS)
         raise ScenarioError(
             f"{where}: unknown parameter {key}{hint}; allowed: the names in simulation/params.py"
         )
@@ -224,7 +224,7 @@ def _check_parameter(name: str, value: Any, where: str, table: str = "parameters
     except ParameterError:
         pass
     allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
-    shown = f"{key} = {_toml_repr(value)}"
+    shown = f"{key} = {toml_repr(value)}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         want = "an integer" if spec.kind is int else "a number"
         raise ScenarioError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
@@ -233,40 +233,10 @@ def _check_parameter(name: str, value: Any, where: str, table: str = "parameters
     raise ScenarioError(f"{where}: {shown} is out of range; allowed {allowed}")
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _toml_repr(value: Any) -> str:
-    """A value as it was written in the file, so the message can be matched by eye."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + _one_line(value)[:40] + '"'
-    if isinstance(value, dict):
-        return "{...}"
-    if isinstance(value, list):
-        return "[...]"
-    return str(value)
-
-
 def _tidy(text: str) -> str:
     """Collapse the line breaks of a TOML multi-line string; keep blank-line paragraphs."""
     paragraphs = (" ".join(part.split()) for part in text.strip().split("\n\n"))
     return "\n\n".join(p for p in paragraphs if p)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _display(path: Path) -> str:
-    """A path as short as it can be said: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 __all__ = [

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiments.experiment import Experiment, Run, canonical_json, load_experiment
-from simulation.experiments.scenarios import _one_line
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
@@ -51,6 +50,7 @@ from simulation.experiments.store import (
     write_result,
 )
 from simulation.model.outputs import summary_names
+from simulation.text import one_line
 
 RESULTS_DIR = Path("results")
 """Default parent of a sweep's folder: ``results/<experiment name>/``."""
@@ -403,7 +403,7 @@ class _ProcessPool(_Windowed):
             return future.result()
         except BrokenProcessPool as exc:
             raise ExecutorError(
-                f"a worker process died ({_one_line(str(exc))}); the finished runs are "
+                f"a worker process died ({one_line(str(exc))}); the finished runs are "
                 "stored: run the same command again to resume"
             ) from None
 
@@ -437,7 +437,7 @@ class _Dask(_Windowed):
                 self.client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
                 raise SweepError(
-                    f"--scheduler {scheduler}: cannot reach a Dask scheduler ({_one_line(str(exc))})"
+                    f"--scheduler {scheduler}: cannot reach a Dask scheduler ({one_line(str(exc))})"
                 ) from None
             try:
                 self.client.wait_for_workers(1, timeout=120)
@@ -466,7 +466,7 @@ class _Dask(_Windowed):
         except Exception as exc:  # KilledWorker, lost scheduler: the cluster, not a run
             raise ExecutorError(
                 f"the Dask cluster failed a batch ({type(exc).__name__}: "
-                f"{_one_line(str(exc))}); the finished runs are stored: run the same command "
+                f"{one_line(str(exc))}); the finished runs are stored: run the same command "
                 "again to resume"
             ) from None
         future.release()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+from simulation.text import render_table
 
 COLLABORATION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 GOVERNANCE_LEVELS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -271,7 +272,7 @@ def report(results: list[FactResult]) -> str:
     return "\n".join(lines)
 
 
-COLUMNS = ("fact", "source", "measured", "band", "result")
+COLUMNS: tuple[str, ...] = ("fact", "source", "measured", "band", "result")
 WRAP = {"measured": 48, "band": 36}
 """Widths at which the text table wraps its two long columns."""
 
@@ -282,27 +283,8 @@ def _rows(results: list[FactResult]) -> list[tuple[str, str, str, str, str]]:
 
 def table(results: list[FactResult]) -> str:
     """The verdicts as a plain-text table, long cells wrapped: fact, source, measured, band, result."""
-    wrapped = []
-    for row in _rows(results):
-        cells = [
-            textwrap.wrap(cell, WRAP[name]) if name in WRAP else [cell]
-            for name, cell in zip(COLUMNS, row, strict=True)
-        ]
-        wrapped.append(cells)
-    widths = [
-        max([len(COLUMNS[i])] + [len(line) for cells in wrapped for line in cells[i]])
-        for i in range(len(COLUMNS))
-    ]
-
-    def line(cells: Iterable[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    lines = [line(COLUMNS), line("-" * w for w in widths)]
-    for cells in wrapped:
-        height = max(len(c) for c in cells)
-        for k in range(height):
-            lines.append(line(c[k] if k < len(c) else "" for c in cells))
-    return "\n".join(lines)
+    wrap = {COLUMNS.index(name): width for name, width in WRAP.items()}
+    return render_table(COLUMNS, _rows(results), left=len(COLUMNS), wrap=wrap)
 
 
 def summary_line(results: list[FactResult]) -> str:

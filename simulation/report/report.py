@@ -27,21 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.experiments.results import (
-    ResultsError,
-    best_settings,
-    format_value,
-    load_results,
-    pareto_set,
-    read_meta,
-    store_path,
-)
+from simulation.analysis.best import best_settings, pareto_set
+from simulation.experiments.results import ResultsError, load_results, read_meta, store_path
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
-from simulation.report.tables import CONFIDENCE, format_number
+from simulation.report.studies import DISCOVERY_CSV, SENSITIVITY_CSV
+from simulation.stats import CONFIDENCE
+from simulation.text import format_number, format_value
 
 REPORT_FILE = "report.html"
-SENSITIVITY_FILE = "sensitivity.csv"
-DISCOVERY_FILE = "discovery.csv"
 PARETO_ROWS = 40
 """At most this many Pareto points are listed; the rest are counted."""
 
@@ -126,12 +119,12 @@ def report_html(directory: str | Path) -> str:
     if len(front) > PARETO_ROWS:
         parts.append(f'<p class="note">... and {len(front) - PARETO_ROWS} more.</p>')
 
-    sensitivity = folder / SENSITIVITY_FILE
+    sensitivity = folder / SENSITIVITY_CSV
     if sensitivity.is_file():
         parts.append("<h2>Sensitivity ranking</h2>")
         parts += _sensitivity(sensitivity)
 
-    discovery = folder / DISCOVERY_FILE
+    discovery = folder / DISCOVERY_CSV
     if discovery.is_file():
         parts.append("<h2>Scenario discovery</h2>")
         parts += _discovery(discovery, folder / "figures" / "discovery.png")

@@ -20,44 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-CONFIDENCE = 0.95
-
-
-def mean_interval(values: Iterable[float]) -> tuple[float, float, float, int]:
-    """Mean and Student-t interval of the mean over replicates, ignoring NaN.
-
-    Returns (mean, low, high, n); with fewer than two values the interval is the value itself
-    (or NaN when there is none). Replicates are independent runs, so the t-interval is exact
-    under normality and a fair approximation for the run means reported here.
-    """
-    from scipy import stats
-
-    x = np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, mean, mean, 1
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
-def format_number(x: float) -> str:
-    """Three or four significant figures without scientific notation."""
-    if not math.isfinite(x):
-        return "n/a"
-    size = abs(x)
-    if size >= 1000:
-        return f"{x:,.0f}"
-    if size >= 100:
-        return f"{x:.0f}"
-    if size >= 10:
-        return f"{x:.1f}"
-    if size >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
+from simulation.stats import CONFIDENCE, mean_interval
+from simulation.text import format_number, render_table
 
 
 def format_cell(values: Iterable[float]) -> str:
@@ -106,7 +70,7 @@ def summary_table(summary: pd.DataFrame, scenarios: Sequence[str] | None = None)
         runs = [summary[summary["scenario"] == name] for name in scenarios]
         mark = "*" if key in HEADLINE else ""
         body.append([mark, label, unit, *(format_outcome(r, key) for r in runs)])
-    return _render(header, body)
+    return render_table(header, body, left=3)
 
 
 def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
@@ -126,20 +90,6 @@ def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
     if any(bool((pd.to_numeric(summary[f], errors="coerce") > 0).any()) for f in flags):
         notes.append("> censored: fewer than half launched by the end, a lower bound")
     return "; ".join(notes)
-
-
-def _render(header: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        text = [
-            c.ljust(w) if i < 3 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(text).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
 # --- differences from the first scenario ------------------------------------------------
@@ -280,7 +230,7 @@ def difference_table(table: pd.DataFrame) -> str:
         ["*" if key in HEADLINE else "", label, unit, *(cells[(n, key)] for n in others)]
         for key, label, unit in outcome_rows(SUMMARY_LABELS, HEADLINE)
     ]
-    return _render(header, body)
+    return render_table(header, body, left=3)
 
 
 def difference_note(table: pd.DataFrame, replicates: int) -> str:

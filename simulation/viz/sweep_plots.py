@@ -38,21 +38,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from simulation.analysis.best import OBJECTIVES, design_means, pareto_mask
 from simulation.experiments.results import (
-    DIRECTIONS,
-    OBJECTIVES,
     ResultsError,
-    design_means,
-    format_value,
     load_results,
-    pareto_mask,
     read_meta,
     store_path,
     varied_columns,
 )
-from simulation.model.outputs import BY_NAME, HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
-from simulation.report.tables import CONFIDENCE, format_number, mean_interval
+from simulation.stats import CONFIDENCE, mean_interval
+from simulation.text import format_number, format_value
 from simulation.viz.plots import DPI, LINESTYLES, OKABE_ITO
 
 SEQUENTIAL = "viridis"

@@ -14,11 +14,11 @@ from simulation.analysis.sensitivity import (
     SensitivityError,
     analyze,
     ranking,
-    run_sensitivity,
 )
 from simulation.cli import main
 from simulation.experiments.experiment import ExperimentError, load_experiment
 from simulation.model.outputs import HEADLINE
+from simulation.report.studies import run_sensitivity
 
 BASE = """\
 title = "A small firm"

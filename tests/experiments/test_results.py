@@ -22,24 +22,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from simulation.analysis.best import best_settings, design_means, pareto_mask, pareto_set
 from simulation.experiments.results import (
     STORE,
     ResultsError,
-    best_settings,
-    design_means,
     export_results,
     load_results,
     load_series,
-    pareto_mask,
-    pareto_set,
-    plot_results,
-    print_best,
     read_meta,
 )
 from simulation.experiments.runner import replicate_seed, run_model
 from simulation.model.outputs import HEADLINE
 from simulation.model.params import PARAMETERS
-from simulation.viz.sweep_plots import design_shape, heatmap_figure, short_names
+from simulation.report.best import print_best
+from simulation.viz.sweep_plots import design_shape, heatmap_figure, plot_results, short_names
 
 SERIES = ("shadow_share", "satisfaction")
 SMALL = {"n_customers": 200, "weeks": 15}

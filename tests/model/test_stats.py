@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from simulation.stats import km_median
+from simulation.stats import km_median, mean_interval
 
 
 def exact_km_median(durations: list[int], observed: list[bool]) -> tuple[float, bool]:
@@ -87,3 +88,19 @@ def test_km_median_matches_scipy_ecdf_on_censored_data(data: list[tuple[int, boo
 def test_empty_and_all_censored() -> None:
     assert np.isnan(km_median(np.array([]), np.array([], dtype=bool))[0])
     assert km_median(np.array([3.0, 5.0]), np.array([False, False])) == (5.0, True)
+
+
+# --- the one interval of the mean ------------------------------------------------------------
+
+
+def test_interval_is_the_student_t_interval_of_the_mean() -> None:
+    mean, low, high, n = mean_interval([1.0, 2.0, 3.0, 4.0, float("nan"), "n/a"])
+    half = stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2
+    assert (mean, n) == (2.5, 4)
+    assert (low, high) == pytest.approx((2.5 - half, 2.5 + half))
+
+
+def test_one_value_has_no_interval_and_none_has_no_mean() -> None:
+    one = mean_interval([7.0])
+    assert (one.mean, one.n) == (7.0, 1) and math.isnan(one.low) and math.isnan(one.high)
+    assert mean_interval([]).n == 0 and math.isnan(mean_interval([float("nan")]).mean)

@@ -1,0 +1,127 @@
+"""The text a strategist reads after a sweep: the best setting of each headline outcome and
+the Pareto set, as aligned tables (``dtsim results DIR``)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from simulation.analysis.best import best_settings, pareto_set
+from simulation.experiments.results import ResultsError, StoreMeta, load_results, read_meta
+from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
+from simulation.stats import CONFIDENCE
+from simulation.text import format_number, format_value, render_table
+
+PARETO_ROWS = 25
+"""At most this many Pareto points are printed; the rest are counted."""
+
+
+def print_best(directory: str | Path) -> None:
+    """Print the best setting of each headline outcome and the Pareto set, as text tables."""
+    print(best_report(directory))
+
+
+def best_report(directory: str | Path) -> str:
+    """The text :func:`print_best` prints."""
+    meta = read_meta(directory)
+    everything = load_results(directory, include_failed=True)
+    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
+    frame.attrs["varied"] = list(meta.varied)
+    failed = len(everything) - len(frame)
+    if frame.empty:
+        raise ResultsError(f"{meta.folder}: no successful runs yet ({failed} failed)")
+    points = frame["point"].nunique()
+    lines = [_headline(meta, frame, points, failed), ""]
+    best = best_settings(frame)
+    interval = f" [{CONFIDENCE:.0%} t-interval]" if (best["n"] > 1).any() else ""
+    lines.append(
+        f"Best design point for each headline outcome: replicate mean{interval}, n replicates"
+    )
+    lines.append(_best_table(best, list(meta.varied)))
+    if bool(best["censored"].any()):
+        lines.append("> censored: fewer than half launched in some replicate; a lower bound")
+    lines.append("")
+    front = pareto_set(frame)
+    lines.append(
+        f"Pareto set: {len(front)} of {points} design points that no other beats on all of "
+        "time to market (lower), breaches (lower) and satisfaction (higher); replicate means"
+    )
+    lines.append(_pareto_table(front, list(meta.varied)))
+    if len(front) > PARETO_ROWS:
+        lines.append(
+            f"... and {len(front) - PARETO_ROWS} more (simulation.analysis.best.pareto_set)"
+        )
+    lines.append("")
+    lines.append(
+        "The best of many noisy means is flattered by luck: rerun a chosen setting with new "
+        "seeds before quoting it."
+    )
+    return "\n".join(lines)
+
+
+def _headline(meta: StoreMeta, frame: pd.DataFrame, points: int, failed: int) -> str:
+    replicates = frame.groupby("point")["replicate"].nunique()
+    low, high = int(replicates.min()), int(replicates.max())
+    each = f"{high} replicate{'s' * (high != 1)}" if low == high else f"{low}-{high} replicates"
+    done = len(frame) + failed
+    expected = f" of {meta.n_runs}" if meta.n_runs and meta.n_runs != done else ""
+    varied = ", ".join(meta.varied) or "nothing"
+    return (
+        f"{meta.title}: {points} design point{'s' * (points != 1)} x {each}, varying {varied}; "
+        f"{len(frame)} runs ok, {failed} failed ({done}{expected} done)"
+    )
+
+
+def _best_table(best: pd.DataFrame, varied: list[str]) -> str:
+    header = ["outcome", "unit", "best", *varied, "mean [interval]", "n"]
+    body = []
+    for row in best.to_dict("records"):
+        label, unit = SUMMARY_LABELS.get(row["outcome"], (row["outcome"], ""))
+        cell = format_number(row["mean"])
+        if math.isfinite(row["low"]):
+            cell += f" [{format_number(row['low'])}, {format_number(row['high'])}]"
+        if row["censored"]:
+            cell = ">" + cell
+        body.append(
+            [
+                label,
+                unit,
+                "lowest" if row["direction"] == "min" else "highest",
+                *(format_value(row[name]) for name in varied),
+                cell,
+                str(row["n"]),
+            ]
+        )
+    return render_table(header, body, left=3)
+
+
+def _pareto_table(front: pd.DataFrame, varied: list[str]) -> str:
+    outcomes = [k for k in HEADLINE if k in front.columns]
+    header = ["point", *varied, *(_short_header(k) for k in outcomes), "n"]
+    body = []
+    for row in front.head(PARETO_ROWS).to_dict("records"):
+        cells = []
+        for key in outcomes:
+            text = format_number(row[key])
+            if row.get(f"{key}_censored", 0) and row[f"{key}_censored"] > 0:
+                text = ">" + text
+            cells.append(text)
+        body.append(
+            [
+                str(row["point"]),
+                *(format_value(row[name]) for name in varied),
+                *cells,
+                str(row["n"]),
+            ]
+        )
+    return render_table(header, body, left=0)
+
+
+def _short_header(key: str) -> str:
+    unit = SUMMARY_LABELS.get(key, ("", ""))[1]
+    return f"{key} ({unit})" if unit else key
+
+
+__all__ = ["PARETO_ROWS", "best_report", "print_best"]
