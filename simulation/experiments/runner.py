@@ -252,7 +252,7 @@ def manifest(
 ) -> dict[str, Any]:
     """What a results folder needs to be traced to, and rerun as, the run that made it.
 
-    STYLE.md's manifest: package and library versions, the git commit (and whether the tree
+    The manifest: package and library versions, the git commit (and whether the tree
     had changes), the command line, the base seed and every replicate's seed, and each
     scenario's full parameters and interventions. Clock times live here only, never in the
     CSV files, so those stay byte-identical for the same inputs.

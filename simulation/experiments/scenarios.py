@@ -3,7 +3,7 @@
 First stop in the flow: ``scenarios/*.toml`` -> :func:`load_scenario` -> validated overrides
 for :mod:`simulation.model.params` -> the model. A scenario file is human-edited, so every mistake
 in it is reported as one line naming the file, the key and what is allowed, never as a silent
-default (DESIGN.md 5: an unknown key is an error).
+default (docs/ODD.md section 6: an unknown key is an error).
 
 File format::
 
