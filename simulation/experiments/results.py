@@ -1,8 +1,8 @@
 """Reading a sweep's results store: tidy frames, exports, the best settings and the Pareto set.
 
-Sits after the sweep runner in the flow (``simulation/sweep`` writes ``DIR/results.sqlite``;
-this module only reads it, never the model): parameters in, tidy frame out, then statistics
-over design points. Matplotlib is not imported here; the figures are in
+Sits after the sweep runner in the flow (``simulation/experiments/sweep.py`` writes
+``DIR/results.sqlite``; this module only reads it, never the model): parameters in, tidy frame
+out, then statistics over design points. Matplotlib is not imported here; the figures are in
 :mod:`simulation.viz.sweep_plots`.
 
 The store (written by the sweep runner) holds three tables:
@@ -130,7 +130,7 @@ def load_results(directory: str | Path, include_failed: bool = False) -> pd.Data
     """One row per run: ids, the varied parameters, every summary key.
 
     Columns: ``run, point, replicate, seed`` (int64), then the varied parameters in the
-    experiment file's order, each in its declared type (:data:`simulation.params.PARAMETERS`),
+    experiment file's order, each in its declared type (:data:`simulation.model.params.PARAMETERS`),
     then the summary keys of the store's ``outcomes`` (float64; NaN where the run stored null
     or lacked the key). Rows are the runs with status ``ok``, by run number. With
     ``include_failed`` the failed runs are kept too, and ``status`` and ``error`` columns are
@@ -435,7 +435,9 @@ def best_report(directory: str | Path) -> str:
     )
     lines.append(_pareto_table(front, list(meta.varied)))
     if len(front) > PARETO_ROWS:
-        lines.append(f"... and {len(front) - PARETO_ROWS} more (simulation.results.pareto_set)")
+        lines.append(
+            f"... and {len(front) - PARETO_ROWS} more (simulation.experiments.results.pareto_set)"
+        )
     lines.append("")
     lines.append(
         "The best of many noisy means is flattered by luck: rerun a chosen setting with new "
@@ -535,7 +537,10 @@ def render_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int
 
 
 def plot_results(directory: str | Path, out: str | Path | None = None) -> list[Path]:
-    """The figures of a sweep, chosen by its shape; see :func:`simulation.sweep_plots.plot_results`."""
+    """The figures of a sweep, chosen by its shape.
+
+    See :func:`simulation.viz.sweep_plots.plot_results`.
+    """
     from simulation.viz.sweep_plots import plot_results as plot
 
     return plot(directory, out)

@@ -2,7 +2,7 @@
 
 In the flow: :mod:`simulation.experiments.experiment` (the runs) -> here (executors, batches, resume)
 -> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.results`` (tables, plots).
-The model is reached through :func:`simulation.runner.run_model` only: parameters and a
+The model is reached through :func:`simulation.experiments.runner.run_model` only: parameters and a
 seed in, a weekly frame and a summary out.
 
 - Workers run batches of runs (:func:`run_batch`) and return plain results; they never
@@ -608,7 +608,7 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
 
 
 def outcome_names() -> list[str]:
-    """The keys of :func:`simulation.reporters.summarize`, in its order, from a one-week run
+    """The keys of :func:`simulation.model.reporters.summarize`, in its order, from a one-week run
     of a one-customer firm (a few milliseconds): the summary declares its keys nowhere else."""
     from simulation.experiments.runner import run_model
 
