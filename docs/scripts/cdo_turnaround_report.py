@@ -9,7 +9,7 @@ and draws docs/figures/cdo_turnaround.png (weekly difference with its paired ban
     .venv/bin/python docs/scripts/cdo_turnaround_report.py          # 200 replicates, ~30 s
     .venv/bin/python docs/scripts/cdo_turnaround_report.py --ramp-weeks 0 --figure /tmp/step.png
 
-The model is built directly (not through ``simulation.runner.run_scenario``) so the
+The model is built directly (not through ``simulation.experiments.runner.run_scenario``) so the
 scenario's interventions reach it whatever the runner does with them.
 """
 

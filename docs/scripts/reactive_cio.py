@@ -301,7 +301,7 @@ def figure(arms: dict[str, Runs], path: Path) -> Path:
 
     r = FIGURE_REACTIVITY
     mean_g = column(arms[f"switch {r}"], "governance_mean").mean()
-    shown = (  # Okabe & Ito colours, as simulation/plots.py
+    shown = (  # Okabe & Ito colours, as simulation/viz/plots.py
         ("fixed 0.5", "fixed governance 0.5", "#0072B2", "-"),
         (f"reactive {r}", f"reactive CIO (+{r} a breach, relax 26 weeks)", "#D55E00", "-"),
         (f"switch {r}", f"fixed at its mean, {mean_g:.2f}, from week 1", "#009E73", "--"),

@@ -5,7 +5,7 @@ high-dimensional data", Statistics and Computing 9:123-143), written here in a f
 lines so that ``dtsim discover`` needs nothing beyond numpy (EMA Workbench, which has a
 fuller PRIM, is only a development dependency of dtsim).
 
-The cases are the runs of :func:`simulation.results.load_results` (one row per run; see
+The cases are the runs of :func:`simulation.experiments.results.load_results` (one row per run; see
 :func:`discover` for the option of design point means). A case is *of interest* when every
 condition holds (``breaches_per_year < 14`` and ``satisfaction > 0.55``, say; strict
 inequalities, a NaN outcome never meets a condition). PRIM starts from the box holding every
@@ -271,7 +271,7 @@ def discover(
     By default the cases are the runs: density is then the chance that a run (a seed) in
     the box meets the conditions, so the seed-to-seed spread of the model counts, and a
     design with one replicate per point (LHS, Sobol') works the same. With ``means`` the cases
-    are the design points' replicate means (:func:`simulation.results.design_means`): a
+    are the design points' replicate means (:func:`simulation.analysis.best.design_means`): a
     point is of interest when its means meet the conditions, which ignores that spread.
     """
     if not conditions:

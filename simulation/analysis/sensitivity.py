@@ -1,8 +1,9 @@
 """Global sensitivity analysis of a sweep: Sobol' indices or Morris elementary effects.
 
 In the flow: an experiment file with ``sampler = "saltelli"`` or ``"morris"``
-(:mod:`simulation.experiments.experiment` draws SALib's design) -> :func:`simulation.sweep.run_sweep`
-(the same parallel, Dask and resumable machinery as ``dtsim sweep``, the same store) ->
+(:mod:`simulation.experiments.experiment` draws SALib's design) ->
+:func:`simulation.experiments.sweep.run_sweep` (the same parallel, Dask and resumable
+machinery as ``dtsim sweep``, the same store) ->
 :func:`analyze_store` (replicate means per design point, in run order, which is SALib's
 sample order) -> :func:`analyze` (SALib, per headline outcome) -> ``DIR/sensitivity.csv``
 and ``DIR/figures/sensitivity.png`` / ``.svg``.

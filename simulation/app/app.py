@@ -1,7 +1,7 @@
 """The teaching app: one run of the model in the browser, built on Mesa's SolaraViz.
 
 A client of the model, like the CLI (``docs/teaching_app.md``): it never changes how the model
-works. Start it with ``dtsim app`` or ``solara run simulation/app.py``.
+works. Start it with ``dtsim app`` or ``solara run simulation/app/app.py``.
 
 On screen: Mesa's controls (reset, play, step) and the size and seed sliders in the side bar;
 on the page, the scenario picker with the scenario's story, live sliders for the three
@@ -119,7 +119,7 @@ chosen_scenario = solara.reactive(DEFAULT_SCENARIO)
 
 
 def model_params() -> dict[str, Any]:
-    """Mesa's side-bar inputs, generated from ``simulation.params.PARAMETERS``.
+    """Mesa's side-bar inputs, generated from ``simulation.model.params.PARAMETERS``.
 
     Only the sizes and the seed: they take effect at Reset. The levers are live sliders on the
     page (:func:`LeverPanel`).

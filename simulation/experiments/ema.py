@@ -3,7 +3,7 @@
 :func:`ema_model` returns an ``ema_workbench.Model`` whose function runs the dtsim model once
 and returns the four headline outcomes. Its levers are the three leadership levers and its
 uncertainties a few behavioural parameters, each over the range declared in
-:data:`simulation.params.PARAMETERS` (or a narrower one given by the caller)::
+:data:`simulation.model.params.PARAMETERS` (or a narrower one given by the caller)::
 
     from ema_workbench import SequentialEvaluator, perform_experiments
     from simulation.experiments.ema import ema_model

@@ -254,7 +254,7 @@ class Experiment:
         """The canonical design: everything that decides the runs' numbers, nothing else.
 
         Titles, descriptions and comments are left out, so rewording a file does not change
-        the fingerprint; a changed default in simulation/params.py does (it is in the base
+        the fingerprint; a changed default in simulation/model/params.py does (it is in the base
         parameters).
         """
         return {
@@ -462,7 +462,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
     if spec is None:
         raise ExperimentError(
             f"{where}: unknown parameter {key}{did_you_mean(name, PARAMETERS)}; "
-            "allowed: the names in simulation/params.py"
+            "allowed: the names in simulation/model/params.py"
         )
     if name in NOT_VARIED:
         raise ExperimentError(f"{where}: {key} cannot be varied; {NOT_VARIED[name]}")

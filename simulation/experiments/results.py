@@ -1,6 +1,6 @@
 """Reading a sweep's results store: tidy frames, exports, the best settings and the Pareto set.
 
-Sits after the sweep runner in the flow (``simulation/sweep`` writes ``DIR/results.sqlite``;
+Sits after the sweep runner in the flow (``simulation/experiments/sweep`` writes ``DIR/results.sqlite``;
 this module only reads it, never the model): parameters in, tidy frame out, then statistics
 over design points. Matplotlib is not imported here; the figures are in
 :mod:`simulation.viz.sweep_plots`.
@@ -113,7 +113,7 @@ def load_results(directory: str | Path, include_failed: bool = False) -> pd.Data
     """One row per run: ids, the varied parameters, every summary key.
 
     Columns: ``run, point, replicate, seed`` (int64), then the varied parameters in the
-    experiment file's order, each in its declared type (:data:`simulation.params.PARAMETERS`),
+    experiment file's order, each in its declared type (:data:`simulation.model.params.PARAMETERS`),
     then the summary keys of the store's ``outcomes`` (float64; NaN where the run stored null
     or lacked the key). Rows are the runs with status ``ok``, by run number. With
     ``include_failed`` the failed runs are kept too, and ``status`` and ``error`` columns are

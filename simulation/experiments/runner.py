@@ -2,7 +2,7 @@
 
 Sits between the scenario files and everything that reads results (the CLI's tables and
 plots, later the sweeps): parameters in, tidy frames out. The model is reached only through
-its constructor, ``run()``, its DataCollector and :func:`simulation.reporters.summarize`.
+its constructor, ``run()``, its DataCollector and :func:`simulation.model.reporters.summarize`.
 
 Replicate ``r`` of base seed ``s`` runs with :func:`replicate_seed` ``(s, r)``, a child of
 numpy's ``SeedSequence``, so a replicate's numbers do not depend on how many replicates are
@@ -145,7 +145,7 @@ def run_spec(
 
     ``timeseries`` has one row per replicate and recorded week: scenario, replicate, seed,
     week, then the model's weekly reporters. ``summary`` has one row per replicate: scenario,
-    replicate, seed, then the keys of :func:`simulation.reporters.summarize`. ``seed`` is the
+    replicate, seed, then the keys of :func:`simulation.model.reporters.summarize`. ``seed`` is the
     replicate's own model seed, so any row can be rerun alone with :func:`run_model`.
     """
     if replicates < 1:
@@ -252,7 +252,7 @@ def manifest(
 ) -> dict[str, Any]:
     """What a results folder needs to be traced to, and rerun as, the run that made it.
 
-    STYLE.md's manifest: package and library versions, the git commit (and whether the tree
+    The manifest: package and library versions, the git commit (and whether the tree
     had changes), the command line, the base seed and every replicate's seed, and each
     scenario's full parameters and interventions. Clock times live here only, never in the
     CSV files, so those stay byte-identical for the same inputs.

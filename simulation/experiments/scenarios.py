@@ -3,13 +3,13 @@
 First stop in the flow: ``scenarios/*.toml`` -> :func:`load_scenario` -> validated overrides
 for :mod:`simulation.model.params` -> the model. A scenario file is human-edited, so every mistake
 in it is reported as one line naming the file, the key and what is allowed, never as a silent
-default (DESIGN.md 5: an unknown key is an error).
+default (docs/ODD.md section 6: an unknown key is an error).
 
 File format::
 
     title = "The siloed firm"
     story = "..."            # 3-6 sentences an educator can read aloud
-    [parameters]             # any name in simulation.params.PARAMETERS
+    [parameters]             # any name in simulation.model.params.PARAMETERS
     collaboration = 0.15
     [[interventions]]        # optional, any number: a change during the run
     week = 52                # recorded week the change starts (1..weeks)
@@ -17,7 +17,7 @@ File format::
     ramp_weeks = 26          # optional: reached linearly over 26 weeks (0: at once)
     collaboration = 0.7      # any parameter not fixed at the start, with its new value
 
-Interventions are checked by :func:`simulation.interventions.parse` against the scenario's own
+Interventions are checked by :func:`simulation.model.interventions.parse` against the scenario's own
 run length; docs/interventions.md describes them.
 """
 
@@ -177,7 +177,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
 
     Parameter names and values are checked here so the messages read like those of
     ``[parameters]`` (with a did-you-mean); weeks, ramps, labels and parameters fixed at the
-    start are left to :func:`simulation.interventions.parse`, the model's own check.
+    start are left to :func:`simulation.model.interventions.parse`, the model's own check.
     """
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ScenarioError(
@@ -198,7 +198,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
                 hint = did_you_mean(key, (*INTERVENTION_KEYS, *CHANGEABLE))
                 raise ScenarioError(
                     f"{where}: unknown key {table}.{key}{hint}; allowed: week, label, "
-                    "ramp_weeks and the parameters in simulation/params.py"
+                    "ramp_weeks and the parameters in simulation/model/params.py"
                 )
             _check_parameter(key, value, where, table)
     try:
@@ -211,13 +211,14 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
 
 
 def _check_parameter(name: str, value: Any, where: str, table: str = "parameters") -> float | int:
-    """One override, checked by :func:`simulation.params.check_value`, reported in TOML terms."""
+    """One override, checked by :func:`simulation.model.params.check_value`, in TOML terms."""
     key = f"{table}.{name}"
     spec = PARAMETERS.get(name)
     if spec is None:
         hint = did_you_mean(name, PARAMETERS)
         raise ScenarioError(
-            f"{where}: unknown parameter {key}{hint}; allowed: the names in simulation/params.py"
+            f"{where}: unknown parameter {key}{hint}; "
+            "allowed: the names in simulation/model/params.py"
         )
     try:
         return check_value(name, value)

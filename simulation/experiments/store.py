@@ -17,7 +17,7 @@ Tables (the contract the results side reads)::
     runs(run INTEGER PRIMARY KEY, point INTEGER, replicate INTEGER, seed INTEGER,
          status TEXT CHECK(status IN ('ok','failed')), params TEXT, summary TEXT,
          error TEXT, elapsed REAL, worker TEXT)
-        params: JSON of the varied values; summary: JSON of simulation.reporters.summarize
+        params: JSON of the varied values; summary: JSON of simulation.model.reporters.summarize
         (NaN as null; null for a failed run); error: the last line of a failed run's
         traceback; elapsed: seconds the run took in its worker; worker: host:pid
     series(run INTEGER, week INTEGER, name TEXT, value REAL, PRIMARY KEY(run, week, name))
@@ -199,7 +199,7 @@ def json_text(value: Any) -> str:
 
 def runs_frame(folder: Path | str) -> Any:
     """The ``runs`` table of a sweep folder as a pandas frame, sorted by run (for checks;
-    ``simulation.results.load_results`` is the analysis entry point)."""
+    ``simulation.experiments.results.load_results`` is the analysis entry point)."""
     import pandas as pd
 
     conn = connect(Path(folder) / STORE_FILE, readonly=True)

@@ -2,7 +2,7 @@
 
 In the flow: :mod:`simulation.experiments.experiment` (the runs) -> here (executors, batches, resume)
 -> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.results`` (tables, plots).
-The model is reached through :func:`simulation.runner.run_model` only: parameters and a
+The model is reached through :func:`simulation.experiments.runner.run_model` only: parameters and a
 seed in, a weekly frame and a summary out.
 
 - Workers run batches of runs (:func:`run_batch`) and return plain results; they never

@@ -19,7 +19,7 @@ from simulation.model.estate import CHANNELS, N_CHANNELS
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
 
-# Share of customers using each channel (seed 000: omnichannel customers).
+# Share of customers using each channel (best-friends, docs/SOURCES.md: omnichannel customers).
 CHANNEL_USE = np.array([0.85, 0.7, 0.45, 0.5])
 CHANNEL_BITS = np.array([1, 2, 4, 8])
 

@@ -105,7 +105,7 @@ def parse(items: Iterable[Mapping[str, Any]] | None, weeks: int) -> list[Interve
             if key not in PARAMETERS:
                 raise ParameterError(
                     f"{where}: unknown parameter {key!r}; allowed: week, label, ramp_weeks and the "
-                    f"parameters of simulation/params.py"
+                    f"parameters of simulation/model/params.py"
                 )
             try:
                 changes[key] = check_value(key, value)

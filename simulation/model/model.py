@@ -61,7 +61,7 @@ SPEND_WINDOW = 52  # weeks of spending behind the per-week shadow spend share
 class DigitalTransformationModel(mesa.Model):
     """Marketing, IT and customer agents under three leadership levers.
 
-    Parameters are those of `simulation.params.PARAMETERS`, by keyword; ``rng`` seeds every
+    Parameters are those of `simulation.model.params.PARAMETERS`, by keyword; ``rng`` seeds every
     random draw of the run (Mesa 3), so a seed and a parameter set fix every number.
     """
 

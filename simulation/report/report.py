@@ -2,10 +2,10 @@
 
 The page holds, in order: what was run (experiment title and description, design, replicates,
 runs ok and failed, the dtsim version and git commit of ``DIR/manifest.json``), the sweep's
-figures (:func:`simulation.sweep_plots.sweep_figures`, drawn afresh from the store), the
+figures (:func:`simulation.viz.sweep_plots.sweep_figures`, drawn afresh from the store), the
 best setting of each headline outcome with its 95% interval
-(:func:`simulation.results.best_settings`), the trade-off frontier
-(:func:`simulation.results.pareto_set`), then, when their files exist, the sensitivity
+(:func:`simulation.analysis.best.best_settings`), the trade-off frontier
+(:func:`simulation.analysis.best.pareto_set`), then, when their files exist, the sensitivity
 ranking (``DIR/sensitivity.csv``) and the scenario discovery box (``DIR/discovery.csv`` and
 ``DIR/figures/discovery.png``, see :mod:`simulation.analysis.discovery`).
 

@@ -1,6 +1,6 @@
 """Outcome tables for the terminal, and the intervals behind them.
 
-Reads the summary frame of :func:`simulation.runner.run_scenario`; the rows and their labels
+Reads the summary frame of :func:`simulation.experiments.runner.run_scenario`; the rows and their labels
 come from :data:`simulation.model.outputs.SUMMARY_LABELS`, headline outcomes first.
 
 - :func:`summary_table`: mean and 95% interval over replicates, one column per scenario.

@@ -1,6 +1,6 @@
 """Figures of runs over time: one scenario with its replicate spread, or scenarios overlaid.
 
-The last stop of the flow: reads the tidy timeseries of :func:`simulation.runner.run_scenario`
+The last stop of the flow: reads the tidy timeseries of :func:`simulation.experiments.runner.run_scenario`
 and draws the panels named in :data:`simulation.model.outputs.SERIES_PANELS`. Matplotlib is
 imported here only, and only its object API with the Agg canvas is used, so neither pyplot's
 global state nor the user's backend is touched.
@@ -54,7 +54,7 @@ MARK_GID = "intervention"
 """Matplotlib ``gid`` of every intervention line, span and label, so they can be found."""
 
 InterventionMarks = Sequence[Mapping[str, Any]]
-"""Intervention tables as in :attr:`simulation.scenarios.Scenario.interventions`."""
+"""Intervention tables as in :attr:`simulation.experiments.scenarios.Scenario.interventions`."""
 
 
 def plot_run(
@@ -153,7 +153,7 @@ def _mark(axes: Sequence[Axes], item: Mapping[str, Any], color: str, labelled: s
     """One intervention on every panel: dashed line at its week, light span over its ramp.
 
     The ramp covers weeks ``week`` to ``week + ramp_weeks - 1``: the first has 1/ramp of the
-    change, the last the full value (simulation.interventions.Intervention.value). The label
+    change, the last the full value (simulation.model.interventions.Intervention.value). The label
     is written once, in the first panel; an intervention shared by several scenarios of a
     comparison (same week and label) is labelled once.
     """

@@ -1,8 +1,8 @@
 """Figures of a sweep, chosen by the shape of its design, drawn from the results store.
 
 The last stop after :mod:`simulation.experiments.results`: it reads the tidy frame of
-:func:`simulation.results.load_results`, averages the replicates of each design point and
-draws. Which figures depend on the design (:func:`design_shape`):
+:func:`simulation.experiments.results.load_results`, averages the replicates of each design
+point and draws. Which figures depend on the design (:func:`design_shape`):
 
 - two varied parameters on a full grid: one heatmap per headline outcome
   (``heatmap_<outcome>``), the best cell outlined;
@@ -10,7 +10,7 @@ draws. Which figures depend on the design (:func:`design_shape`):
   (budget_control: collaboration as the series): ``lines``, the replicate mean against the
   parameter with its 95% t-band, one panel per headline outcome;
 - any sweep: ``tradeoff``, time to market against breaches per design point, coloured by
-  satisfaction, the Pareto-efficient points (:func:`simulation.results.pareto_set`)
+  satisfaction, the Pareto-efficient points (:func:`simulation.analysis.best.pareto_set`)
   outlined and labelled;
 - any other design with two or more varied parameters (LHS, Sobol, grids of three or more):
   ``effects``, each headline outcome against each varied parameter (a small multiple).

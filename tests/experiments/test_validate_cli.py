@@ -23,7 +23,7 @@ HEADER = re.compile(r"^fact\s+source\s+measured\s+band\s+result$")
 
 def fake_results(failing: tuple[str, ...] = ()) -> list[FactResult]:
     return [
-        FactResult(f, f"seed 00{i}", f"measured {f} | 0.5", "[0, 1]", f not in failing)
+        FactResult(f, f"source {i}", f"measured {f} | 0.5", "[0, 1]", f not in failing)
         for i, f in enumerate(FACTS)
     ]
 

@@ -1,18 +1,20 @@
-"""The stylized facts F1-F7 (DESIGN.md section 4), and that each check can fail.
+"""The stylized facts F1-F7 (docs/ODD.md section 1), and that each check can fail.
 
-One measurement, shared by the module: every setting `simulation.validation.build_plan`
-lists, at default sizes, over 20 replicates (DESIGN's minimum is 10), on two processes. Each
-fact's test asserts the harness's verdict and shows the measured line when it fails.
+One measurement, shared by the module: every setting
+`simulation.experiments.validation.build_plan` lists, at default sizes, over 20 replicates
+(the ODD's minimum is 10), on two processes. Each fact's test asserts the harness's verdict
+and shows the measured line when it fails.
 
-The knock-out tests remove the mechanism behind a fact (DESIGN.md section 4: "each must
-fail if the mechanism behind it is removed") and assert that the same check then fails.
+The knock-out tests remove the mechanism behind a fact (docs/ODD.md section 1: each check
+must fail when the mechanism behind its fact is removed) and assert that the same check then
+fails.
 They rerun only the settings that fact reads, on the same replicate seeds, and judge
 them with `check_facts` itself: each fact reads its own settings only (F1, F2 the baseline,
 F3 ``c=*``, F4 and F5 ``g=*``, F6 ``m=*``, F7 ``stop``), so the other settings are taken
 from the default measurement unchanged.
 """
 
-# ruff: noqa: N802 (tests are named after the facts, F1-F7, as DESIGN.md and STYLE.md ask)
+# ruff: noqa: N802 (tests are named after the facts, F1-F7, as docs/ODD.md names them)
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from simulation.experiments.validation import (
     report,
 )
 
-# DESIGN asks for at least 10. At 10, the two thinnest facts sit at the level of replicate
+# docs/ODD.md asks for at least 10. At 10, the two thinnest facts sit at the level of replicate
 # noise (F7: weekly breach shocks; F5: a flat breach curve at high strictness): at seed
 # 12345, F7 measured 88% of falling weeks against its 90% band. 20 replicates halve the
 # noise variance; see docs/CALIBRATION.md for the margins at 10, 20 and 30.

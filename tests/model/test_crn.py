@@ -1,6 +1,6 @@
 """Common random numbers (CRN): each source of randomness draws from its own stream.
 
-`simulation.model.STREAMS` are children of the run's seed sequence, so two runs with the same
+`simulation.model.model.STREAMS` are children of the run's seed sequence, so two runs with the same
 seed and different levers face the same market wherever the structure allows: the same
 request arrivals, the same churn draws for every customer cell. Where a stream's number of
 draws depends on what the agents did (choices, reviews, reworks, the live estate, breaches),

@@ -1,7 +1,7 @@
 """The model itself: reproducibility, Mesa compatibility, invariants, Little's law, agents.
 
 Small fixed-seed runs for behaviour, hypothesis for the invariants every week must keep
-(DESIGN.md sections 2, 3 and 7).
+(docs/ODD.md sections 2, 3 and 7).
 """
 
 from __future__ import annotations
