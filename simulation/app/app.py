@@ -292,7 +292,7 @@ def Page() -> None:
     when the assets come from a local cache ("GlobalVue.use is not a function").
     """
     first = solara.use_memo(lambda: AppModel(scenario=chosen_scenario.value), [])
-    model = solara.use_reactive(first)
+    model: Any = solara.use_reactive(first)
     SolaraViz(
         model,
         components=[],

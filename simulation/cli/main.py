@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 class _OutcomeAction(argparse.Action):
     """``--outcome NAME``: starts a condition; its --below/--above comes next."""
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         conditions = list(getattr(namespace, self.dest, None) or [])
         if conditions and conditions[-1][1] is None:
             raise argparse.ArgumentError(
@@ -379,7 +379,7 @@ class _OutcomeAction(argparse.Action):
 class _ThresholdAction(argparse.Action):
     """``--below X`` / ``--above X``: the threshold of the last --outcome."""
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         word = (option_string or "--below").lstrip("-")
         conditions = list(getattr(namespace, self.dest, None) or [])
         if not conditions or conditions[-1][1] is not None:

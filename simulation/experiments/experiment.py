@@ -371,7 +371,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
     base = _base_scenario(scenario_ref, path, where)
     weeks = None
     if "weeks" in data:
-        weeks = _whole(data, "weeks", where, low=PARAMETERS["weeks"].low)
+        weeks = _whole(data, "weeks", where, low=int(PARAMETERS["weeks"].low))
         high = PARAMETERS["weeks"].high
         if weeks > high:
             raise ExperimentError(

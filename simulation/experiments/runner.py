@@ -333,6 +333,7 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], list[RunSpec]]:
     for key, value, low in (("seed", seed, 0), ("replicates", replicates, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ManifestError(f"{path}: {key} = {value!r}; allowed a whole number >= {low}")
+    assert isinstance(seed, int) and isinstance(replicates, int)  # checked just above
     seeds = record.get("replicate_seeds")
     if seeds != [replicate_seed(seed, r) for r in range(replicates)]:
         raise ManifestError(

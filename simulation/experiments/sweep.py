@@ -473,7 +473,8 @@ class _Dask(_Windowed):
         return results
 
     def close(self) -> None:
-        client, self.client = getattr(self, "client", None), None
+        client = getattr(self, "client", None)
+        self.client = None  # type: ignore[assignment]  # closed: no client from here on
         if client is not None:
             client.close()
         cluster, self.cluster = self.cluster, None
@@ -661,7 +662,7 @@ def _write_manifest(
         sessions = old.get("sessions", []) if isinstance(old, dict) else []
     except (OSError, json.JSONDecodeError):
         sessions = []
-    session = {
+    session: dict[str, Any] = {
         "argv": list(argv) if argv is not None else None,
         "started": started,
         "finished": finished,

@@ -87,7 +87,9 @@ def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
         for k in SUMMARY_LABELS
         if summary is not None and f"{k}_censored" in summary
     ]
-    if any(bool((pd.to_numeric(summary[f], errors="coerce") > 0).any()) for f in flags):
+    if summary is not None and any(
+        bool((pd.to_numeric(summary[f], errors="coerce") > 0).any()) for f in flags
+    ):
         notes.append("> censored: fewer than half launched by the end, a lower bound")
     return "; ".join(notes)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -70,7 +72,7 @@ def discovery_figure(found: Discovery) -> Figure:
     xs = cases[names[0]].to_numpy(dtype=float)
     # one varied parameter: spread the cases vertically, for visibility only
     ys = cases[names[1]].to_numpy(dtype=float) if len(names) > 1 else rng.uniform(0, 1, len(cases))
-    jitter = []
+    jitter: list[Any] = []
     for values in (xs, ys):
         width = float(np.ptp(values)) or 1.0
         repeated = len(np.unique(values)) < len(values)
