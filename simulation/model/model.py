@@ -93,6 +93,8 @@ class DigitalTransformationModel(mesa.Model):
         self.finished: list[Request] = []
         self.shadow_setups: list[Request] = []
         self.held: list[Request] = []  # finished but not launched (delivery stopped)
+        self.launched_requests: list[Request] = []  # live: every launch, in order
+        self.dropped_requests: list[Request] = []  # never delivered: dropped or worked around
         self.in_it = 0  # official requests submitted and not launched yet (Little's law)
         self._new_counters()
         self._reset_totals()
@@ -314,6 +316,7 @@ class DigitalTransformationModel(mesa.Model):
     def drop(self, request: Request) -> None:
         """A deferred request whose deadline passed is dropped: the feature never comes."""
         request.status = DROPPED
+        self.dropped_requests.append(request)
         self.dropped += 1
 
     def work_around(self, request: Request) -> None:
@@ -321,6 +324,7 @@ class DigitalTransformationModel(mesa.Model):
         customers, and a small, uncontrolled exposure joins the estate (DESIGN.md 7)."""
         p = self.p
         request.status = DROPPED
+        self.dropped_requests.append(request)
         self.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
         self.estate.add(True, request.owner, request.channels, hazard, 0.0)
@@ -474,6 +478,7 @@ class DigitalTransformationModel(mesa.Model):
                     self.marketing[request.owner].learn_from_launch(request, self.week_abs)
             request.status = LAUNCHED
             request.launched = self.week_abs
+            self.launched_requests.append(request)
             self._launch_week.append(self.week)
             self._launch_ttm.append(self.week_abs - request.raised)
             self._launch_shadow.append(request.shadow)
@@ -769,10 +774,46 @@ class DigitalTransformationModel(mesa.Model):
             self._ttm_week = self.week
         return self._ttm[origin]
 
-    def request_counts(self) -> dict[str, int]:
-        """Where every raised request is now (for the conservation invariant)."""
-        counts = {DEFERRED: 0, REVIEW: 0, BUILD: 0, LAUNCHED: 0, DROPPED: 0}
-        for request in self.requests:
-            counts[request.status] += 1
-        counts["raised"] = len(self.requests)
-        return counts
+
+CONTAINERS: dict[str, str] = {
+    "pending": DEFERRED,
+    "review_queue": REVIEW,
+    "build_queue": BUILD,
+    "in_hand": BUILD,
+    "agency_work": BUILD,
+    "finished": BUILD,
+    "shadow_setups": BUILD,
+    "held": BUILD,
+    "launched": LAUNCHED,
+    "dropped": DROPPED,
+}
+"""Every place a raised request can sit, and the status a request there has."""
+
+
+def requests_by_container(model: DigitalTransformationModel) -> dict[str, list[Request]]:
+    """The raised requests in each container of :data:`CONTAINERS` (IT's migrations left out:
+    they are IT's own work on a found tool, never raised)."""
+    places: dict[str, list[Request]] = {
+        "pending": [r for agent in model.marketing for r in agent.pending],
+        "review_queue": list(model.review_queue),
+        "build_queue": model.build_queue,
+        "in_hand": [r for team in model.it_teams for r in team.items],
+        "agency_work": model.agency_work,
+        "finished": model.finished,
+        "shadow_setups": model.shadow_setups,
+        "held": model.held,
+        "launched": model.launched_requests,
+        "dropped": model.dropped_requests,
+    }
+    return {name: [r for r in rs if r.migration_of < 0] for name, rs in places.items()}
+
+
+def count_by_container(model: DigitalTransformationModel) -> dict[str, int]:
+    """How many raised requests sit in each container; with ``raised``, all ever raised.
+
+    Request conservation: the containers hold every raised request exactly once, so their
+    counts add up to ``raised`` (checked by counting where requests are, not their status).
+    """
+    counts = {name: len(rs) for name, rs in requests_by_container(model).items()}
+    counts["raised"] = len(model.requests)
+    return counts

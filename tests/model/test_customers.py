@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from customer_loop import check_loop_matches
 
 from simulation.model.customers import CustomerPopulation, grid_shape
+from simulation.model.model import DigitalTransformationModel
 from simulation.model.params import defaults
 
 
@@ -59,3 +61,13 @@ def test_grid_holds_every_customer() -> None:
         rows, cols = grid_shape(n)
         assert rows * cols >= n
         assert rows * cols - n < cols
+
+
+@pytest.mark.parametrize(("n", "weeks"), [(10, 40), (1_000, 26)])
+def test_vectorised_update_equals_the_per_agent_loop(n: int, weeks: int) -> None:
+    """Same state, same draws: satisfaction and expectation to rounding, churn, arrivals and
+    channels exactly, with random breach hits (the loop is a classic one-call-per-agent ABM)."""
+    quality = DigitalTransformationModel(rng=12345).channel_quality().copy()
+    max_diff, same = check_loop_matches(n, weeks, quality)
+    assert same, "churn, arrivals or channels differ from the per-agent loop"
+    assert max_diff <= 1e-12, max_diff

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.estate import CHANNELS
-from simulation.model.model import DigitalTransformationModel
+from simulation.model.model import (
+    CONTAINERS,
+    DigitalTransformationModel,
+    count_by_container,
+    requests_by_container,
+)
 from simulation.model.params import ParameterError
 from simulation.model.reporters import REPORTERS, summarize
 
@@ -140,10 +145,7 @@ def test_invariants_hold_every_week(seed: int, **params) -> None:
         assert 0.0 <= row["satisfaction"] <= 1.0
         s = model.customers.satisfaction
         assert np.all((s >= 0.0) & (s <= 1.0))
-        counts = model.request_counts()
-        assert counts["raised"] == sum(
-            counts[k] for k in ("launched", "review", "build", "deferred", "dropped")
-        ), counts
+        assert_conserved(model)
         assert model.in_it >= 0
         for agent in model.marketing:
             assert agent.budget >= -1e-9, agent.budget
@@ -249,6 +251,55 @@ def test_no_per_customer_rows_are_collected_by_default() -> None:
     assert not any(collector._agenttype_records.values())
 
 
+# --- request conservation ----------------------------------------------------------------
+def assert_conserved(model: DigitalTransformationModel) -> None:
+    """Every raised request sits in exactly one container, one whose status it has."""
+    places = requests_by_container(model)
+    counts = count_by_container(model)
+    assert sum(counts[name] for name in CONTAINERS) == counts["raised"], counts
+    seen = [r.id for rs in places.values() for r in rs]
+    assert len(seen) == len(set(seen)), "a request sits in two containers"
+    for name, requests in places.items():
+        assert all(r.status == CONTAINERS[name] for r in requests), name
+
+
+DROPPING = {"n_customers": 300, "weeks": 30, "warmup_weeks": 4, "governance": 1.0,
+            "collaboration": 0.0, "marketing_budget": 0.0, "defer_bias": 2.0,
+            "deadline_mean": 4.0}  # fmt: skip
+"""A strict, poor firm whose marketers put requests off against short deadlines: requests are
+dropped (about 60 in 30 weeks) and worked around."""
+
+
+def test_requests_are_conserved_every_week_in_every_shipped_lever_setting() -> None:
+    for params in (DROPPING, {**DROPPING, "governance": 0.2, "marketing_budget": 0.8},
+                   {**DROPPING, "collaboration": 1.0, "delivery_stop_week": 10}):  # fmt: skip
+        model = DigitalTransformationModel(rng=5, **params)
+        for _ in range(params["weeks"]):
+            model.step()
+            assert_conserved(model)
+        counts = count_by_container(model)
+        assert counts["launched"] > 0 and counts["raised"] > 100
+
+
+def test_the_conservation_check_catches_a_leak(monkeypatch) -> None:
+    """A drop that forgets the request (it sits nowhere) must fail the check."""
+    model = DigitalTransformationModel(rng=5, **DROPPING)
+    for _ in range(DROPPING["weeks"]):
+        model.step()
+    assert model.totals["dropped"] > 10  # deadline drops happen here, so a leak would show
+
+    def leaky_drop(self, request) -> None:
+        request.status = "dropped"
+        self.dropped += 1
+
+    monkeypatch.setattr(DigitalTransformationModel, "drop", leaky_drop)
+    leaking = DigitalTransformationModel(rng=5, **DROPPING)
+    with pytest.raises(AssertionError):
+        for _ in range(DROPPING["weeks"]):
+            leaking.step()
+            assert_conserved(leaking)
+
+
 # --- delivery stop (F7's experiment) -----------------------------------------------------
 def test_nothing_launches_from_the_delivery_stop_week() -> None:
     stop = 5
@@ -258,7 +309,7 @@ def test_nothing_launches_from_the_delivery_stop_week() -> None:
     launched = []
     for _ in range(20):
         model.step()
-        launched.append(model.request_counts()["launched"])
+        launched.append(count_by_container(model)["launched"])
     assert launched[stop - 2] > 0  # weeks before the stop launch
     assert launched[stop - 1 :] == [launched[stop - 2]] * (20 - stop + 1)
     assert max(model._launch_week) < stop
