@@ -10,48 +10,15 @@ the array state of `simulation.model.customers` so that a user can inspect one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from simulation.model.customers import CustomerAgentMixin
+from simulation.model.requests import Choice, Motive, Request, Status
 
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
-
-# Where a request is. Conservation: every raised request is in exactly one of these.
-DEFERRED, REVIEW, BUILD, LAUNCHED, DROPPED = "deferred", "review", "build", "launched", "dropped"
-# Why a shadow tool was bought (seed 001: slow approval is one motive among several).
-TOO_SLOW, BUDGET, HABIT = "too_slow", "budget", "habit"
-
-
-@dataclass(slots=True, eq=False)
-class Request:
-    """A technology request: a campaign site, an app feature, a martech tool."""
-
-    id: int
-    owner: int  # marketing agent's index, or -1 for IT's own requests
-    raised: int  # model week it was raised
-    value: float
-    effort: float  # person-weeks
-    deadline: float  # weeks after raising
-    channels: np.ndarray
-    needs_it: bool  # touches systems of record: no shadow tool can serve it
-    fit: float  # own-tool preference, drawn once (seed 001: 49% prefer their own tool)
-    status: str = DEFERRED
-    shadow: bool = False
-    submitted: int = -1  # week sent to IT
-    review_left: float = 0.0
-    effort_left: float = 0.0
-    ready_at: int = -1  # week a shadow tool or an agency build is ready
-    reworks: int = 0
-    agency: bool = False
-    migration_of: int = -1  # estate row, for IT's migration work items (not requests)
-    submitted_build: int = -1  # week it joined IT's build queue
-    launched: int = -1
-
 
 class MarketingAgent(mesa.Agent):
     """A campaign or product manager who needs technology to meet deadlines."""
@@ -77,12 +44,12 @@ class MarketingAgent(mesa.Agent):
                 model.drop(request)
                 continue
             choice = self._choose(request)
-            if choice == "it":
+            if choice == Choice.IT:
                 model.submit(request)
                 self.waiting.append(request)
-            elif choice == "shadow":
+            elif choice == Choice.SHADOW:
                 model.buy_shadow(request, self, self._shadow_reason(request))
-            elif choice == "workaround":
+            elif choice == Choice.WORKAROUND:
                 model.work_around(request)
             else:
                 still_pending.append(request)
@@ -120,7 +87,7 @@ class MarketingAgent(mesa.Agent):
         )
         return v_it, v_shadow, v_defer, v_work
 
-    def _choose(self, request: Request) -> str:
+    def _choose(self, request: Request) -> Choice:
         """A multinomial logit draw among the feasible options."""
         v_it, v_shadow, v_defer, v_work = self._utilities(request)
         top = max(v_it, v_defer, v_work, v_shadow if v_shadow is not None else -math.inf)
@@ -130,27 +97,27 @@ class MarketingAgent(mesa.Agent):
         e_defer = math.exp(v_defer - top)
         u = self.model.choice_rng.random() * (e_it + e_shadow + e_work + e_defer)
         if u < e_it:
-            choice = "it"
+            choice = Choice.IT
         elif u < e_it + e_shadow:
-            choice = "shadow"
+            choice = Choice.SHADOW
         elif u < e_it + e_shadow + e_work:
-            choice = "workaround"
+            choice = Choice.WORKAROUND
         else:
-            return "defer"
+            return Choice.DEFER
         if v_shadow is not None:  # habit learns from real alternatives only
             rate = self.model.p["habit_learning"]
-            self.habit += rate * ((choice == "shadow") - self.habit)
+            self.habit += rate * ((choice == Choice.SHADOW) - self.habit)
         return choice
 
-    def _shadow_reason(self, request: Request) -> str:
+    def _shadow_reason(self, request: Request) -> Motive:
         """The motive recorded with a purchase: IT too slow, money at hand, or habit."""
         p = self.model.p
         if self.expected_wait > request.deadline:
-            return TOO_SLOW
+            return Motive.TOO_SLOW
         cost = p["shadow_setup_cost"] + p["shadow_weekly_cost"]
         pull_budget = p["w_budget"] * math.log1p(self.budget / max(cost, 1e-9))
         pull_habit = p["w_habit"] * self.habit + p["w_fit"] * request.fit
-        return BUDGET if pull_budget >= pull_habit else HABIT
+        return Motive.BUDGET if pull_budget >= pull_habit else Motive.HABIT
 
     # --- step 10: trust and beliefs ------------------------------------------------------
     def learn_from_launch(self, request: Request, week: int) -> None:
@@ -174,7 +141,7 @@ class MarketingAgent(mesa.Agent):
         if not self.waiting:
             return
         week = self.model.week_abs
-        self.waiting = [r for r in self.waiting if r.status != LAUNCHED]
+        self.waiting = [r for r in self.waiting if r.status != Status.LAUNCHED]
         if not self.waiting:
             return
         oldest = week - min(r.submitted for r in self.waiting)

@@ -13,6 +13,9 @@ N_CHANNELS = 4
 CHANNELS = ("web", "mobile", "store", "social")
 
 
+NO_OWNER = -1
+"""The owner column of a system no marketing agent owns (IT's own): an array has no None."""
+
 class Estate:
     """Column store of systems; ``alive`` marks the rows in use."""
 
@@ -41,7 +44,7 @@ class Estate:
     def _alloc(self, capacity: int) -> None:
         self.alive = np.zeros(capacity, dtype=bool)
         self.shadow = np.zeros(capacity, dtype=bool)
-        self.owner = np.full(capacity, -1, dtype=np.int64)
+        self.owner = np.full(capacity, NO_OWNER, dtype=np.int64)
         self.channels = np.zeros((capacity, N_CHANNELS), dtype=bool)
         self.hazard = np.zeros(capacity, dtype=float)
         self.weekly_cost = np.zeros(capacity, dtype=float)

@@ -16,25 +16,13 @@ from collections import deque
 import mesa
 import numpy as np
 
-from simulation.model.agents import (
-    BUDGET,
-    BUILD,
-    DEFERRED,
-    DROPPED,
-    HABIT,
-    LAUNCHED,
-    REVIEW,
-    TOO_SLOW,
-    CustomerAgent,
-    ITAgent,
-    MarketingAgent,
-    Request,
-)
+from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.customers import CustomerPopulation
-from simulation.model.estate import N_CHANNELS, Estate
+from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
 from simulation.model.interventions import FIXED_AT_START, Intervention, parse
 from simulation.model.params import LEVERS, ParameterError, check_value, resolve
 from simulation.model.reporters import REPORTERS
+from simulation.model.requests import Motive, Request, Status
 
 TTM_WINDOW = 26  # weeks of launches behind the per-week time-to-market medians
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that
@@ -140,7 +128,7 @@ class DigitalTransformationModel(mesa.Model):
         """Counters of this week's events, read by the reporters."""
         self.raised_marketing = 0
         self.raised_it = 0
-        self.shadow_bought = {TOO_SLOW: 0, BUDGET: 0, HABIT: 0}
+        self.shadow_bought = {motive: 0 for motive in Motive}
         self.breaches_official = 0
         self.breaches_shadow = 0
         self.deliveries = 0
@@ -159,7 +147,7 @@ class DigitalTransformationModel(mesa.Model):
 
     def _reset_totals(self) -> None:
         """Totals over the recorded weeks (warm-up excluded)."""
-        self.totals = {
+        self.totals: dict[str, int] = {
             "raised_marketing": 0,
             "raised_it": 0,
             "breaches_official": 0,
@@ -170,9 +158,7 @@ class DigitalTransformationModel(mesa.Model):
             "submitted": 0,
             "dropped": 0,
             "workarounds": 0,
-            TOO_SLOW: 0,
-            BUDGET: 0,
-            HABIT: 0,
+            **{motive: 0 for motive in Motive},
         }
         self.first_recorded_request = len(self.requests)
         self.backlog_sum = 0.0
@@ -252,7 +238,7 @@ class DigitalTransformationModel(mesa.Model):
         if n == 0:
             return
         owners = np.concatenate(
-            [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, -1)]
+            [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, NO_OWNER)]
         )
         value = rng.lognormal(-0.125, 0.5, n)  # mean 1
         effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
@@ -261,7 +247,7 @@ class DigitalTransformationModel(mesa.Model):
         fit = rng.normal(0.0, 1.0, n)
         channels = self._draw_channels(n, rng)
         for i in range(n):
-            owner = int(owners[i])
+            owner = None if owners[i] == NO_OWNER else int(owners[i])
             request = Request(
                 len(self.requests),
                 owner,
@@ -270,11 +256,11 @@ class DigitalTransformationModel(mesa.Model):
                 float(effort[i]),
                 float(deadline[i]),
                 channels[i],
-                bool(needs_it[i] or owner < 0),
+                bool(needs_it[i] or owner is None),
                 float(fit[i]),
             )
             self.requests.append(request)
-            if owner >= 0:
+            if owner is not None:
                 self.marketing[owner].pending.append(request)
             else:
                 self.submit(request)
@@ -289,7 +275,7 @@ class DigitalTransformationModel(mesa.Model):
     def submit(self, request: Request) -> None:
         """Send a request to IT: it waits for review first."""
         p = self.p
-        request.status = REVIEW
+        request.status = Status.REVIEW
         request.submitted = self.week_abs
         work = (
             p["review_work"]
@@ -301,10 +287,10 @@ class DigitalTransformationModel(mesa.Model):
         self.in_it += 1
         self.totals["submitted"] += 1
 
-    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: str) -> None:
+    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: Motive) -> None:
         """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
         p = self.p
-        request.status = BUILD
+        request.status = Status.BUILD
         request.shadow = True
         request.ready_at = self.week_abs + max(1, round(p["shadow_lead_weeks"]))
         agent.budget -= p["shadow_setup_cost"]
@@ -315,7 +301,7 @@ class DigitalTransformationModel(mesa.Model):
 
     def drop(self, request: Request) -> None:
         """A deferred request whose deadline passed is dropped: the feature never comes."""
-        request.status = DROPPED
+        request.status = Status.DROPPED
         self.dropped_requests.append(request)
         self.dropped += 1
 
@@ -323,11 +309,12 @@ class DigitalTransformationModel(mesa.Model):
         """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
         customers, and a small, uncontrolled exposure joins the estate (DESIGN.md 7)."""
         p = self.p
-        request.status = DROPPED
+        request.status = Status.DROPPED
         self.dropped_requests.append(request)
         self.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
-        self.estate.add(True, request.owner, request.channels, hazard, 0.0)
+        owner = NO_OWNER if request.owner is None else request.owner
+        self.estate.add(True, owner, request.channels, hazard, 0.0)
         self.events.append(("workaround", "personal tool or spreadsheet"))
 
     # 3 ---------------------------------------------------------------------------------
@@ -348,9 +335,9 @@ class DigitalTransformationModel(mesa.Model):
     def _approve(self, request: Request) -> None:
         """An approved request is built by IT, or by an agency marketing pays (under IT's rules)."""
         p = self.p
-        request.status = BUILD
+        request.status = Status.BUILD
         request.effort_left = self.build_effort(request.effort)
-        if request.owner >= 0:
+        if request.owner is not None:
             agent = self.marketing[request.owner]
             cost = request.effort_left * p["agency_price"]
             reserve = p["campaign_allowance"] * p["budget_horizon"]
@@ -432,13 +419,13 @@ class DigitalTransformationModel(mesa.Model):
         chance += p["pressure_rework"] * self.corner_cutting
         done: list[Request] = []
         for request in self.finished:
-            if request.migration_of >= 0 or rng.random() >= chance:
+            if request.is_migration or rng.random() >= chance:
                 done.append(request)
                 continue
             request.reworks += 1
             self.reworks += 1
             request.effort_left = self.build_effort(request.effort) * p["rework_effort_share"]
-            if request.owner >= 0:
+            if request.owner is not None:
                 self.marketing[request.owner].learn_from_rework()
             if request.agency:
                 request.ready_at = self.week_abs + max(
@@ -463,10 +450,10 @@ class DigitalTransformationModel(mesa.Model):
         self.shadow_setups = still_setting_up
         stop = p["delivery_stop_week"]
         if stop >= 0 and self.week >= stop:
-            self.held = [r for r in ready if r.migration_of < 0]
+            self.held = [r for r in ready if not r.is_migration]
             return
         self.held = []
-        launching = [r for r in ready if r.migration_of < 0]  # migrations went official already
+        launching = [r for r in ready if not r.is_migration]  # migrations went official already
         if not launching:
             return
         official_hazard = self.official_hazard(self.corner_cutting)
@@ -474,9 +461,9 @@ class DigitalTransformationModel(mesa.Model):
         for request in launching:
             if not request.shadow:
                 self.in_it -= 1
-                if request.owner >= 0:
+                if request.owner is not None:
                     self.marketing[request.owner].learn_from_launch(request, self.week_abs)
-            request.status = LAUNCHED
+            request.status = Status.LAUNCHED
             request.launched = self.week_abs
             self.launched_requests.append(request)
             self._launch_week.append(self.week)
@@ -486,7 +473,7 @@ class DigitalTransformationModel(mesa.Model):
         channels = np.array([r.channels for r in launching])
         self.estate.add_many(
             shadow,
-            np.array([r.owner for r in launching]),
+            np.array([NO_OWNER if r.owner is None else r.owner for r in launching]),
             channels,
             np.where(shadow, shadow_hazard, official_hazard),
             np.where(shadow, p["shadow_weekly_cost"], 0.0),
@@ -535,8 +522,8 @@ class DigitalTransformationModel(mesa.Model):
             if keep:
                 e.make_official(np.array([row]), self.official_hazard(self.corner_cutting))
                 work = Request(
-                    -1,
-                    -2,
+                    None,
+                    None,
                     self.week_abs,
                     1.0,
                     p["migration_effort"],
@@ -544,7 +531,7 @@ class DigitalTransformationModel(mesa.Model):
                     e.channels[row].copy(),
                     True,
                     0.0,
-                    status=BUILD,
+                    status=Status.BUILD,
                     effort_left=p["migration_effort"],
                     migration_of=row,
                 )
@@ -605,8 +592,8 @@ class DigitalTransformationModel(mesa.Model):
     def set_budget(self) -> None:
         """Split the change budget: IT's part funds capacity, marketing's its own spending.
 
-        Jointly developed plans win more support (seed 003), so collaboration raises the
-        total granted; coordination costs a share of IT's capacity (seed 002).
+        Jointly developed plans win more support (evolving-roles), so collaboration raises the
+        total granted; coordination costs a share of IT's capacity (alignment).
         """
         p = self.p
         self.change_budget = p["change_budget"] * (
@@ -776,16 +763,16 @@ class DigitalTransformationModel(mesa.Model):
 
 
 CONTAINERS: dict[str, str] = {
-    "pending": DEFERRED,
-    "review_queue": REVIEW,
-    "build_queue": BUILD,
-    "in_hand": BUILD,
-    "agency_work": BUILD,
-    "finished": BUILD,
-    "shadow_setups": BUILD,
-    "held": BUILD,
-    "launched": LAUNCHED,
-    "dropped": DROPPED,
+    "pending": Status.DEFERRED,
+    "review_queue": Status.REVIEW,
+    "build_queue": Status.BUILD,
+    "in_hand": Status.BUILD,
+    "agency_work": Status.BUILD,
+    "finished": Status.BUILD,
+    "shadow_setups": Status.BUILD,
+    "held": Status.BUILD,
+    "launched": Status.LAUNCHED,
+    "dropped": Status.DROPPED,
 }
 """Every place a raised request can sit, and the status a request there has."""
 
@@ -805,7 +792,7 @@ def requests_by_container(model: DigitalTransformationModel) -> dict[str, list[R
         "launched": model.launched_requests,
         "dropped": model.dropped_requests,
     }
-    return {name: [r for r in rs if r.migration_of < 0] for name, rs in places.items()}
+    return {name: [r for r in rs if not r.is_migration] for name, rs in places.items()}
 
 
 def count_by_container(model: DigitalTransformationModel) -> dict[str, int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.model.requests import Motive, Status
 from simulation.stats import km_median
 
 if TYPE_CHECKING:
@@ -97,15 +98,15 @@ def requests_marketing_share(m: Model) -> float:
 
 
 def shadow_too_slow(m: Model) -> int:
-    return m.shadow_bought["too_slow"]
+    return m.shadow_bought[Motive.TOO_SLOW]
 
 
 def shadow_budget(m: Model) -> int:
-    return m.shadow_bought["budget"]
+    return m.shadow_bought[Motive.BUDGET]
 
 
 def shadow_habit(m: Model) -> int:
-    return m.shadow_bought["habit"]
+    return m.shadow_bought[Motive.HABIT]
 
 
 def it_utilisation(m: Model) -> float:
@@ -216,12 +217,12 @@ def _median(x: np.ndarray) -> float:
 def _km_over(m: Model, marketing_only: bool) -> tuple[float, bool]:
     requests = m.requests[m.first_recorded_request :]
     if marketing_only:
-        requests = [r for r in requests if r.owner >= 0]
+        requests = [r for r in requests if r.owner is not None]
     now = m.week_abs
     durations = np.empty(len(requests))
     observed = np.zeros(len(requests), dtype=bool)
     for i, r in enumerate(requests):
-        if r.status == "launched":
+        if r.status == Status.LAUNCHED:
             durations[i] = r.launched - r.raised
             observed[i] = True
         else:
