@@ -8,9 +8,7 @@ capacity, controls, discovery), and the outcomes are counted from what the agent
 
 from __future__ import annotations
 
-import bisect
 import math
-import statistics
 from collections import deque
 
 import mesa
@@ -20,11 +18,11 @@ from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.customers import CustomerPopulation
 from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
 from simulation.model.interventions import FIXED_AT_START, Intervention, parse
+from simulation.model.ledger import Ledger
 from simulation.model.params import LEVERS, ParameterError, check_value, resolve
 from simulation.model.reporters import REPORTERS
 from simulation.model.requests import Motive, Request, Status
 
-TTM_WINDOW = 26  # weeks of launches behind the per-week time-to-market medians
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that
 # two runs with the same seed and different levers face the same market wherever the
 # structure allows (common random numbers): the same request arrivals, the same churn and
@@ -43,7 +41,6 @@ STREAMS = (
     "arrivals",  # which empty cells new customers fill (one draw per cell every week)
     "newcomers",  # the channels of new customers
 )
-SPEND_WINDOW = 52  # weeks of spending behind the per-week shadow spend share
 
 
 class DigitalTransformationModel(mesa.Model):
@@ -85,14 +82,7 @@ class DigitalTransformationModel(mesa.Model):
         self.dropped_requests: list[Request] = []  # never delivered: dropped or worked around
         self.in_it = 0  # official requests submitted and not launched yet (Little's law)
         self._new_counters()
-        self._reset_totals()
-        self._launch_week: list[int] = []
-        self._launch_ttm: list[float] = []
-        self._launch_shadow: list[bool] = []
-        self._ttm_week = -(10**9)
-        self._ttm: dict[str, float] = {}
-        self._spend_shadow: deque[float] = deque(maxlen=SPEND_WINDOW)
-        self._spend_total: deque[float] = deque(maxlen=SPEND_WINDOW)
+        self.ledger = Ledger(motives=tuple(Motive))
 
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
@@ -110,7 +100,7 @@ class DigitalTransformationModel(mesa.Model):
 
         for _ in range(p["warmup_weeks"]):
             self.cycle()
-        self._reset_totals()
+        self.ledger.reset(len(self.requests))
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
 
     # --- set-up --------------------------------------------------------------------------
@@ -144,24 +134,6 @@ class DigitalTransformationModel(mesa.Model):
         # (kind, detail) for the event feed; interventions are noted before the week starts
         self.events: list[tuple[str, str]] = self._events_ahead
         self._events_ahead = []
-
-    def _reset_totals(self) -> None:
-        """Totals over the recorded weeks (warm-up excluded)."""
-        self.totals: dict[str, int] = {
-            "raised_marketing": 0,
-            "raised_it": 0,
-            "breaches_official": 0,
-            "breaches_shadow": 0,
-            "deliveries": 0,
-            "reworks": 0,
-            "churned": 0,
-            "submitted": 0,
-            "dropped": 0,
-            "workarounds": 0,
-            **{motive: 0 for motive in Motive},
-        }
-        self.first_recorded_request = len(self.requests)
-        self.backlog_sum = 0.0
 
     def _seed_estate(self) -> None:
         """A running firm: an estate of official systems and some shadow tools."""
@@ -285,7 +257,7 @@ class DigitalTransformationModel(mesa.Model):
         request.review_left = work * self.streams["review"].exponential() if work > 0 else 0.0
         self.review_queue.append(request)
         self.in_it += 1
-        self.totals["submitted"] += 1
+        self.ledger.totals["submitted"] += 1
 
     def buy_shadow(self, request: Request, agent: MarketingAgent, reason: Motive) -> None:
         """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
@@ -466,9 +438,7 @@ class DigitalTransformationModel(mesa.Model):
             request.status = Status.LAUNCHED
             request.launched = self.week_abs
             self.launched_requests.append(request)
-            self._launch_week.append(self.week)
-            self._launch_ttm.append(self.week_abs - request.raised)
-            self._launch_shadow.append(request.shadow)
+            self.ledger.record_launch(self.week, self.week_abs - request.raised, request.shadow)
         shadow = np.array([r.shadow for r in launching])
         channels = np.array([r.channels for r in launching])
         self.estate.add_many(
@@ -729,7 +699,7 @@ class DigitalTransformationModel(mesa.Model):
 
     def _account(self) -> None:
         """Fold this week's events into the run's totals and rolling windows."""
-        t = self.totals
+        t = self.ledger.totals
         t["raised_marketing"] += self.raised_marketing
         t["raised_it"] += self.raised_it
         t["breaches_official"] += self.breaches_official
@@ -741,25 +711,10 @@ class DigitalTransformationModel(mesa.Model):
         t["workarounds"] += self.workarounds
         for reason, count in self.shadow_bought.items():
             t[reason] += count
-        self.backlog_sum += self.in_it
-        self._spend_shadow.append(self.spend_shadow)
-        self._spend_total.append(self.spend_shadow + self.it_spend + self.spend_agency)
-
-    # --- measures the reporters use ------------------------------------------------------
-    def launched_ttm(self, origin: str = "all") -> float:
-        """Median weeks from request to launch over launches of the trailing window."""
-        if self._ttm_week != self.week:  # computed once a week for the three reporters
-            start = bisect.bisect_left(self._launch_week, self.week - TTM_WINDOW + 1)
-            ttm = self._launch_ttm[start:]
-            shadow = self._launch_shadow[start:]
-            official = [t for t, s in zip(ttm, shadow, strict=True) if not s]
-            shadowed = [t for t, s in zip(ttm, shadow, strict=True) if s]
-            self._ttm = {
-                name: float(statistics.median(values)) if values else math.nan
-                for name, values in (("all", ttm), ("official", official), ("shadow", shadowed))
-            }
-            self._ttm_week = self.week
-        return self._ttm[origin]
+        self.ledger.backlog_sum += self.in_it
+        self.ledger.record_spend(
+            self.spend_shadow, self.spend_shadow + self.it_spend + self.spend_agency
+        )
 
 
 CONTAINERS: dict[str, str] = {

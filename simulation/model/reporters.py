@@ -25,15 +25,15 @@ def week(m: Model) -> int:
 
 def time_to_market(m: Model) -> float:
     """Median weeks request to launch, over launches of the last 26 weeks."""
-    return m.launched_ttm("all")
+    return m.ledger.launched_ttm(m.week, "all")
 
 
 def ttm_official(m: Model) -> float:
-    return m.launched_ttm("official")
+    return m.ledger.launched_ttm(m.week, "official")
 
 
 def ttm_shadow(m: Model) -> float:
-    return m.launched_ttm("shadow")
+    return m.ledger.launched_ttm(m.week, "shadow")
 
 
 def shadow_share(m: Model) -> float:
@@ -44,8 +44,7 @@ def shadow_share(m: Model) -> float:
 
 def shadow_spend_share(m: Model) -> float:
     """Share of technology spend (last 52 weeks) that went on shadow tools."""
-    total = sum(m._spend_total)
-    return sum(m._spend_shadow) / total if total > 0 else 0.0
+    return m.ledger.shadow_spend_share()
 
 
 def breaches(m: Model) -> int:
@@ -62,7 +61,7 @@ def breaches_shadow(m: Model) -> int:
 
 def breaches_total(m: Model) -> int:
     """Cumulative breaches since recording started."""
-    return m.totals["breaches_official"] + m.totals["breaches_shadow"]
+    return m.ledger.totals["breaches_official"] + m.ledger.totals["breaches_shadow"]
 
 
 def satisfaction(m: Model) -> float:
@@ -92,7 +91,7 @@ def rework_rate(m: Model) -> float:
 
 def requests_marketing_share(m: Model) -> float:
     """Share of requests raised so far (recorded weeks) that came from marketing."""
-    t = m.totals
+    t = m.ledger.totals
     raised = t["raised_marketing"] + t["raised_it"]
     return t["raised_marketing"] / raised if raised else 0.0
 
@@ -168,13 +167,13 @@ def summarize(m: Model) -> dict[str, float]:
     frame = m.datacollector.get_model_vars_dataframe()
     years = max(m.week, 1) / 52.0
     last = frame.tail(52)
-    t = m.totals
+    t = m.ledger.totals
     ttm_all, cens_all = _km_over(m, marketing_only=False)
     ttm_mkt, cens_mkt = _km_over(m, marketing_only=True)
-    recorded = [w for w in m._launch_week if w >= 1]
-    n0 = len(m._launch_week) - len(recorded)
-    launched = np.asarray(m._launch_ttm[n0:], dtype=float)
-    shadow = np.asarray(m._launch_shadow[n0:], dtype=bool)
+    recorded = [w for w in m.ledger.launch_week if w >= 1]
+    n0 = len(m.ledger.launch_week) - len(recorded)
+    launched = np.asarray(m.ledger.launch_ttm[n0:], dtype=float)
+    shadow = np.asarray(m.ledger.launch_shadow[n0:], dtype=bool)
     submitted = max(t["submitted"], 1)
     return {
         "ttm_all": ttm_all,
@@ -203,7 +202,7 @@ def summarize(m: Model) -> dict[str, float]:
         "shadow_budget": float(t["budget"]),
         "shadow_habit": float(t["habit"]),
         "little_arrivals_per_week": t["submitted"] / max(m.week, 1),
-        "little_mean_backlog": m.backlog_sum / max(m.week, 1),
+        "little_mean_backlog": m.ledger.backlog_sum / max(m.week, 1),
         "submitted": float(submitted),
         "dropped_per_year": t["dropped"] / years,
         "workarounds_per_year": t["workarounds"] / years,
@@ -215,7 +214,7 @@ def _median(x: np.ndarray) -> float:
 
 
 def _km_over(m: Model, marketing_only: bool) -> tuple[float, bool]:
-    requests = m.requests[m.first_recorded_request :]
+    requests = m.requests[m.ledger.first_recorded_request :]
     if marketing_only:
         requests = [r for r in requests if r.owner is not None]
     now = m.week_abs

@@ -193,7 +193,7 @@ def test_littles_law_holds_for_the_it_queue(seed: int) -> None:
         last = r.launched - 1 if r.status == "launched" else end
         return max(0, last - max(r.submitted, start + 1) + 1)
 
-    assert model.backlog_sum == sum(weeks_in_window(r) for r in official)
+    assert model.ledger.backlog_sum == sum(weeks_in_window(r) for r in official)
 
     recorded = [r for r in official if r.submitted > start]
     assert len(recorded) == summary["submitted"] == round(lam * weeks)
@@ -286,7 +286,7 @@ def test_the_conservation_check_catches_a_leak(monkeypatch) -> None:
     model = DigitalTransformationModel(rng=5, **DROPPING)
     for _ in range(DROPPING["weeks"]):
         model.step()
-    assert model.totals["dropped"] > 10  # deadline drops happen here, so a leak would show
+    assert model.ledger.totals["dropped"] > 10  # deadline drops happen here, so a leak would show
 
     def leaky_drop(self, request) -> None:
         request.status = "dropped"
@@ -312,7 +312,7 @@ def test_nothing_launches_from_the_delivery_stop_week() -> None:
         launched.append(count_by_container(model)["launched"])
     assert launched[stop - 2] > 0  # weeks before the stop launch
     assert launched[stop - 1 :] == [launched[stop - 2]] * (20 - stop + 1)
-    assert max(model._launch_week) < stop
+    assert max(model.ledger.launch_week) < stop
     assert model.held  # finished work waits instead
 
 
