@@ -17,9 +17,10 @@ import numpy as np
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.customers import CustomerPopulation
 from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
-from simulation.model.interventions import FIXED_AT_START, Intervention, parse
+from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
-from simulation.model.params import LEVERS, ParameterError, check_value, resolve
+from simulation.model.levers import Leadership
+from simulation.model.params import resolve
 from simulation.model.reporters import REPORTERS
 from simulation.model.requests import Motive, Request, Status
 
@@ -54,18 +55,16 @@ class DigitalTransformationModel(mesa.Model):
         super().__init__(rng=rng)
         self.p = p = resolve(params)
         self.interventions: list[Intervention] = parse(interventions, p["weeks"])
-        self._ramps: list[tuple[Intervention, dict[str, float]]] = []
-        self._events_ahead: list[tuple[str, str]] = []
         self.streams = self._spawn_streams()
+        # The levers the agents face this week; `leadership` holds them as leadership set
+        # them, the adaptive leaders' moves on top, and the interventions' ramps.
         self.collaboration: float = p["collaboration"]
-        # The levers as leadership set them; adaptive leaders move the effective values
-        # (`governance`, `marketing_budget`) away from these and back.
-        self.governance_set: float = p["governance"]
-        self.marketing_budget_set: float = p["marketing_budget"]
         self.governance: float = p["governance"]
         self.marketing_budget: float = p["marketing_budget"]
-        self._cio_extra = 0.0  # strictness a reactive CIO added on top of the set lever
-        self._cmo_extra = 0.0  # budget share a CMO claimed on top of the set lever
+        self.leadership = Leadership(self)
+        self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
+        self.corner_cutting = 0.0  # 0..1, set by `build` each week
+        self.breach_hits: np.ndarray | None = None  # per customer, set by `breaches` each week
         self.choice_rng = self.streams["choice"]
         self.week_abs = 0  # weeks since the start, warm-up included
         self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
@@ -132,8 +131,7 @@ class DigitalTransformationModel(mesa.Model):
         self.shut_down = 0
         self.it_worked = 0.0
         # (kind, detail) for the event feed; interventions are noted before the week starts
-        self.events: list[tuple[str, str]] = self._events_ahead
-        self._events_ahead = []
+        self.events: list[tuple[str, str]] = self.leadership.take_events()
 
     def _seed_estate(self) -> None:
         """A running firm: an estate of official systems and some shadow tools."""
@@ -279,7 +277,7 @@ class DigitalTransformationModel(mesa.Model):
 
     def work_around(self, request: Request) -> None:
         """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
-        customers, and a small, uncontrolled exposure joins the estate (DESIGN.md 7)."""
+        customers, and a small, uncontrolled exposure joins the estate (docs/ODD.md section 8)."""
         p = self.p
         request.status = Status.DROPPED
         self.dropped_requests.append(request)
@@ -527,7 +525,7 @@ class DigitalTransformationModel(mesa.Model):
         e, rng = self.estate, self.streams["breaches"]
         rows = e.live_rows()
         hit = rows[rng.random(rows.size) < e.hazard[rows]]
-        self.breach_hits: np.ndarray | None = None  # breaches that touched each customer
+        self.breach_hits = None  # breaches that touched each customer this week
         for row in hit.tolist():
             if self.breach_hits is None:
                 self.breach_hits = np.zeros(self.customers.n)
@@ -614,88 +612,25 @@ class DigitalTransformationModel(mesa.Model):
 
     # 12 --------------------------------------------------------------------------------
     def adapt_leaders(self) -> None:
-        """Optional adaptive leaders move the effective levers, then let them relax back.
-
-        A reactive CIO tightens governance after each breach; a CMO claims budget while
-        marketing expects IT to miss its deadlines. Both are off by default (rates 0).
-        """
-        p = self.p
-        if p["cio_reactivity"] > 0 or self._cio_extra > 0:
-            breaches = self.breaches_official + self.breaches_shadow
-            extra = (
-                self._cio_extra * (1 - 1 / p["cio_relax_weeks"]) + p["cio_reactivity"] * breaches
-            )
-            self._cio_extra = min(extra, 1.0 - self.governance_set)
-            self.governance = self.governance_set + self._cio_extra
-        if p["cmo_budget_push"] > 0 or self._cmo_extra > 0:
-            waiting_too_long = sum(a.expected_wait > p["deadline_mean"] for a in self.marketing)
-            missing = waiting_too_long / len(self.marketing)
-            room = 1.0 - self.marketing_budget
-            extra = self._cmo_extra * (1 - 1 / p["cmo_relax_weeks"])
-            extra += p["cmo_budget_push"] * missing * room
-            self._cmo_extra = min(extra, 1.0 - self.marketing_budget_set)
-            self.marketing_budget = self.marketing_budget_set + self._cmo_extra
-        self.set_budget()
+        """Optional adaptive leaders move the effective levers, then let them relax back."""
+        self.leadership.adapt()
 
     # --- levers that change during a run -----------------------------------------------
     def set_lever(self, name: str, value: float) -> None:
         """Change a lever (or any parameter not fixed at the start) between steps.
 
-        The one public way to change a parameter during a run, used by interventions, the
-        teaching app and adaptive leaders; it changes what agents face from the next week on
-        and never resets any state.
+        The one public way to change a parameter during a run (interventions, the teaching
+        app, adaptive leaders); it acts from the next week on and never resets any state.
         """
-        if name in FIXED_AT_START:
-            raise ParameterError(f"{name} is fixed when the run starts and cannot change during it")
-        value = check_value(name, value)
-        self.p[name] = value
-        if name == "collaboration":
-            self.collaboration = value
-        elif name == "governance":
-            self.governance_set = value
-            self._cio_extra = min(self._cio_extra, 1.0 - value)
-            self.governance = value + self._cio_extra
-        elif name == "marketing_budget":
-            self.marketing_budget_set = value
-            self._cmo_extra = min(self._cmo_extra, 1.0 - value)
-            self.marketing_budget = value + self._cmo_extra
-        elif name in ("official_life_weeks", "shadow_life_weeks"):
-            self.estate.set_lives(self.p["official_life_weeks"], self.p["shadow_life_weeks"])
-        elif name == "baseline_satisfaction":
-            self.customers.set_baseline(value)
-        self.set_budget()
+        self.leadership.set_lever(name, value)
 
     def apply_interventions(self, week: int) -> None:
         """Start the interventions due in recorded week `week` and advance running ramps."""
-        for intervention in self.interventions:
-            if intervention.week == week:
-                before = {
-                    name: self.lever_set(name) if name in LEVERS else self.p[name]
-                    for name in intervention.changes
-                }
-                # A newer intervention takes over its parameters from any ramp still running.
-                for _, older in self._ramps:
-                    for name in intervention.changes:
-                        older.pop(name, None)
-                self._ramps.append((intervention, before))
-                self._events_ahead.append(
-                    ("intervention", intervention.label or "parameters changed")
-                )
-        still: list[tuple[Intervention, dict[str, float]]] = []
-        for intervention, before in self._ramps:
-            for name, old in before.items():
-                self.set_lever(name, intervention.value(name, old, week))
-            if week < intervention.week + intervention.ramp_weeks - 1:
-                still.append((intervention, before))
-        self._ramps = still
+        self.leadership.apply_interventions(week)
 
     def lever_set(self, name: str) -> float:
         """A lever as leadership set it (before any adaptive leader's move)."""
-        return {
-            "collaboration": self.collaboration,
-            "governance": self.governance_set,
-            "marketing_budget": self.marketing_budget_set,
-        }[name]
+        return self.leadership.lever_set(name)
 
     def _account(self) -> None:
         """Fold this week's events into the run's totals and rolling windows."""
