@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
+from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation
 from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
 from simulation.model.interventions import Intervention, parse
@@ -82,7 +83,9 @@ class DigitalTransformationModel(mesa.Model):
         self.in_it = 0  # official requests submitted and not launched yet (Little's law)
         self._new_counters()
         self.ledger = Ledger(motives=tuple(Motive))
-
+        # The week's split of the technology budget, written by `tech_budget` (docs/ODD.md).
+        self.change_budget = self.it_spend = self.it_capacity = self.capacity_per_team = 0.0
+        self.tech_budget = Budget(self)
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
@@ -558,57 +561,16 @@ class DigitalTransformationModel(mesa.Model):
 
     # 11 --------------------------------------------------------------------------------
     def set_budget(self) -> None:
-        """Split the change budget: IT's part funds capacity, marketing's its own spending.
-
-        Jointly developed plans win more support (evolving-roles), so collaboration raises the
-        total granted; coordination costs a share of IT's capacity (alignment).
-        """
-        p = self.p
-        self.change_budget = p["change_budget"] * (
-            1 + p["budget_collab_bonus"] * self.collaboration
-        )
-        it_money = (
-            p["n_it"] * p["it_core_capacity"] + (1 - self.marketing_budget) * self.change_budget
-        )
-        self.it_spend = it_money
-        self.it_capacity = it_money * (1 - p["coordination_cost"] * self.collaboration)
-        self.capacity_per_team = self.it_capacity / p["n_it"]
+        """Split the change budget: IT's part funds capacity, marketing's its own spending."""
+        self.tech_budget.split()
 
     def marketing_allowance(self) -> float:
-        """Money one marketing agent receives each week: its share of the change budget and campaign money."""
-        p = self.p
-        return (
-            self.marketing_budget * self.change_budget / p["n_marketing"] + p["campaign_allowance"]
-        )
+        """Money one marketing agent receives each week."""
+        return self.tech_budget.allowance()
 
     def allocate_budget(self) -> None:
         """Weekly money: allowances accrue (capped), shadow subscriptions are billed or lapse."""
-        p, e = self.p, self.estate
-        self.set_budget()
-        allowance = self.marketing_allowance()
-        cap = allowance * p["budget_horizon"]
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
-        n = p["n_marketing"]
-        bills = np.bincount(e.owner[rows], weights=e.weekly_cost[rows], minlength=n).tolist()
-        spent = 0.0
-        for index, (agent, bill) in enumerate(zip(self.marketing, bills, strict=True)):
-            budget = min(agent.budget + allowance, max(cap, agent.budget))
-            if bill > budget:
-                bill = self._lapse(index, rows, bill, budget)
-            agent.budget = budget - bill
-            spent += bill
-        self.spend_shadow += spent
-
-    def _lapse(self, owner: int, shadow_rows: np.ndarray, bill: float, budget: float) -> float:
-        """The owner cannot pay: its tools lapse, one by one, until it can. Returns the bill."""
-        e = self.estate
-        for row in shadow_rows[e.owner[shadow_rows] == owner].tolist():
-            e.retire(np.array([row]))
-            bill -= float(e.weekly_cost[row])
-            if bill <= budget:
-                break
-        return max(bill, 0.0)
+        self.tech_budget.allocate()
 
     # 12 --------------------------------------------------------------------------------
     def adapt_leaders(self) -> None:
