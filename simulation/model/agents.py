@@ -177,7 +177,7 @@ class ITAgent(mesa.Agent):
         i = 0
         while capacity > 1e-12:
             if i == len(self.items):
-                item = model.next_build_item()
+                item = model.delivery.next_build_item()
                 if item is None:
                     break
                 self.items.append(item)
@@ -189,7 +189,7 @@ class ITAgent(mesa.Agent):
             i += 1
         for item in self.items:
             if item.effort_left <= 1e-9:
-                model.finish_build(item)
+                model.delivery.finish_build(item)
             else:
                 kept.append(item)
         self.items = kept

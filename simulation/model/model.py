@@ -8,7 +8,6 @@ capacity, controls, discovery), and the outcomes are counted from what the agent
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 import mesa
@@ -17,6 +16,7 @@ import numpy as np
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation
+from simulation.model.delivery import Delivery
 from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
@@ -86,6 +86,7 @@ class DigitalTransformationModel(mesa.Model):
         # The week's split of the technology budget, written by `tech_budget` (docs/ODD.md).
         self.change_budget = self.it_spend = self.it_capacity = self.capacity_per_team = 0.0
         self.tech_budget = Budget(self)
+        self.delivery = Delivery(self)
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
@@ -293,163 +294,22 @@ class DigitalTransformationModel(mesa.Model):
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:
         """The change board works its queue first come, first served, at finite capacity."""
-        capacity = self.p["review_capacity"]
-        queue = self.review_queue
-        while queue:
-            request = queue[0]
-            if request.review_left > capacity:
-                request.review_left -= capacity
-                break
-            capacity -= request.review_left
-            request.review_left = 0.0
-            queue.popleft()
-            self._approve(request)
-
-    def _approve(self, request: Request) -> None:
-        """An approved request is built by IT, or by an agency marketing pays (under IT's rules)."""
-        p = self.p
-        request.status = Status.BUILD
-        request.effort_left = self.build_effort(request.effort)
-        if request.owner is not None:
-            agent = self.marketing[request.owner]
-            cost = request.effort_left * p["agency_price"]
-            reserve = p["campaign_allowance"] * p["budget_horizon"]
-            if agent.budget - cost >= reserve:
-                agent.budget -= cost
-                self.spend_agency += cost
-                request.agency = True
-                request.ready_at = self.week_abs + max(
-                    1, math.ceil(request.effort_left / p["team_rate"])
-                )
-                self.agency_work.append(request)
-                return
-        request.submitted_build = self.week_abs
-        self.build_queue.append(request)
-
-    def build_effort(self, effort: float) -> float:
-        """Official work carries security controls (more with strictness) and is scoped
-        jointly (less waste with collaboration)."""
-        p = self.p
-        return (
-            effort
-            * (1 + p["controls_effort"] * self.governance)
-            * (1 - p["scope_collab_saving"] * self.collaboration)
-        )
+        self.delivery.review()
 
     # 4 ---------------------------------------------------------------------------------
     def build(self) -> None:
-        """IT teams work the queue (first come first served in silos, by value when planning is joint)."""
-        self.corner_cutting = self._corner_cutting()
-        self._order_queue()
-        self.agents_by_type[ITAgent].shuffle_do("work")
-        self.it_worked = sum(team.worked_this_week for team in self.it_teams)
-        still: list[Request] = []
-        for request in self.agency_work:
-            if request.ready_at <= self.week_abs:
-                self.finish_build(request)
-            else:
-                still.append(request)
-        self.agency_work = still
-
-    def _corner_cutting(self) -> float:
-        """0..1: how far the backlog pushes IT to cut corners (the capability trap).
-
-        The backlog is all the work IT owes, as marketing sees it: requests still waiting
-        for review count with their build effort, like those in the build queue.
-        """
-        p = self.p
-        work = sum(r.effort_left for r in self.build_queue) + sum(t.workload for t in self.it_teams)
-        work += sum(self.build_effort(r.effort) for r in self.review_queue)
-        backlog_weeks = work / max(self.it_capacity, 1e-9)
-        return min(1.0, max(0.0, (backlog_weeks - p["pressure_onset"]) / p["pressure_span"]))
-
-    def _order_queue(self) -> None:
-        """Priority blends age (silos) and value (joint planning) smoothly with collaboration."""
-        queue = self.build_queue
-        if len(queue) < 2:
-            return
-        c = self.collaboration
-        now = self.week_abs
-        mean_age = sum(now - r.submitted_build + 1 for r in queue) / len(queue)
-        mean_value = sum(r.value for r in queue) / len(queue)
-        queue.sort(
-            key=lambda r: (
-                (1 - c) * (now - r.submitted_build + 1) / mean_age + c * r.value / mean_value
-            )
-        )  # highest priority last, so that `pop()` takes it
-
-    def next_build_item(self) -> Request | None:
-        return self.build_queue.pop() if self.build_queue else None
-
-    def finish_build(self, request: Request) -> None:
-        self.finished.append(request)
+        """IT teams work the queue (by age in silos, by value when planning is joint)."""
+        self.delivery.build()
 
     # 5 ---------------------------------------------------------------------------------
     def rework(self) -> None:
         """A delivery misses what marketing meant with a chance that falls with collaboration."""
-        p, rng = self.p, self.streams["rework"]
-        chance = p["rework_prob"] * (1 - p["rework_collab_reduction"] * self.collaboration)
-        chance += p["pressure_rework"] * self.corner_cutting
-        done: list[Request] = []
-        for request in self.finished:
-            if request.is_migration or rng.random() >= chance:
-                done.append(request)
-                continue
-            request.reworks += 1
-            self.reworks += 1
-            request.effort_left = self.build_effort(request.effort) * p["rework_effort_share"]
-            if request.owner is not None:
-                self.marketing[request.owner].learn_from_rework()
-            if request.agency:
-                request.ready_at = self.week_abs + max(
-                    1, math.ceil(request.effort_left / p["team_rate"])
-                )
-                self.agency_work.append(request)
-            else:
-                self.build_queue.append(request)
-        self.deliveries += len(self.finished)
-        self.finished = done
+        self.delivery.rework()
 
     # 6 ---------------------------------------------------------------------------------
     def launch(self) -> None:
         """Finished work goes live; the estate turns over as old systems retire."""
-        p = self.p
-        self._retire_systems()
-        ready = self.held + self.finished
-        self.finished = []
-        still_setting_up: list[Request] = []
-        for request in self.shadow_setups:
-            (ready if request.ready_at <= self.week_abs else still_setting_up).append(request)
-        self.shadow_setups = still_setting_up
-        stop = p["delivery_stop_week"]
-        if stop >= 0 and self.week >= stop:
-            self.held = [r for r in ready if not r.is_migration]
-            return
-        self.held = []
-        launching = [r for r in ready if not r.is_migration]  # migrations went official already
-        if not launching:
-            return
-        official_hazard = self.official_hazard(self.corner_cutting)
-        shadow_hazard = self.shadow_hazard()
-        for request in launching:
-            if not request.shadow:
-                self.in_it -= 1
-                if request.owner is not None:
-                    self.marketing[request.owner].learn_from_launch(request, self.week_abs)
-            request.status = Status.LAUNCHED
-            request.launched = self.week_abs
-            self.launched_requests.append(request)
-            self.ledger.record_launch(self.week, self.week_abs - request.raised, request.shadow)
-        shadow = np.array([r.shadow for r in launching])
-        channels = np.array([r.channels for r in launching])
-        self.estate.add_many(
-            shadow,
-            np.array([NO_OWNER if r.owner is None else r.owner for r in launching]),
-            channels,
-            np.where(shadow, shadow_hazard, official_hazard),
-            np.where(shadow, p["shadow_weekly_cost"], 0.0),
-        )
-        self.freshness += np.array([r.value for r in launching]) @ channels
+        self.delivery.launch()
 
     def official_hazard(self, corner_cutting: float) -> float:
         """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
