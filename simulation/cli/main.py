@@ -185,40 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run an experiment (experiments/*.toml): every point and replicate, committed "
         "run by run to DIR/results.sqlite; the same command resumes where it stopped",
     )
-    sweep.add_argument(
-        "experiment",
-        metavar="EXPERIMENT",
-        help="experiment name in experiments/ or path to a .toml file",
-    )
-    sweep.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help=f"sweep folder (default {RESULTS_DIR}/<experiment>/); a folder holding this "
-        "experiment's store is resumed",
-    )
-    executors = sweep.add_mutually_exclusive_group()
-    executors.add_argument(
-        "--workers",
-        type=_workers,
-        default=None,
-        metavar="N",
-        help="local worker processes (default: one per core); 1 runs in this process",
-    )
-    executors.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or local:N "
-        "for a Dask LocalCluster of N single-threaded worker processes",
-    )
-    sweep.add_argument(
-        "--fresh", action="store_true", help="delete DIR's store and start the sweep over"
-    )
-    sweep.add_argument(
-        "--retry-failed", action="store_true", help="run again the runs stored as failed"
-    )
+    _sweep_options(sweep, "experiment name in experiments/ or path to a .toml file")
     sweep.set_defaults(handler=cmd_sweep)
 
     sensitivity = commands.add_parser(
@@ -226,34 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="Sobol' indices or Morris screening of an experiment with sampler saltelli or "
         "morris: runs (or resumes) its sweep, writes DIR/sensitivity.csv and a figure",
     )
-    sensitivity.add_argument(
-        "experiment",
-        metavar="EXPERIMENT",
-        help="experiment name in experiments/ or path to a .toml file (sampler saltelli or morris)",
-    )
-    sensitivity.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help=f"sweep folder (default {RESULTS_DIR}/<experiment>/); resumed if started",
-    )
-    sensitivity_executors = sensitivity.add_mutually_exclusive_group()
-    sensitivity_executors.add_argument(
-        "--workers",
-        type=_workers,
-        default=None,
-        metavar="N",
-        help="local worker processes (default: one per core); 1 runs in this process",
-    )
-    sensitivity_executors.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask cluster (tcp://HOST:PORT), or local:N for a Dask LocalCluster",
-    )
-    sensitivity.add_argument(
-        "--fresh", action="store_true", help="delete DIR's store and start the sweep over"
+    _sweep_options(
+        sensitivity,
+        "experiment name in experiments/ or path to a .toml file (sampler saltelli or morris)",
     )
     sensitivity.set_defaults(handler=cmd_sensitivity)
 
@@ -280,7 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check the stylized facts F1-F7; exit status 1 if any fails"
     )
     validate.add_argument(
-        "--replicates", type=_workers, default=20, metavar="R", help="runs per setting (default 20)"
+        "--replicates",
+        type=_replicate_count,
+        default=20,
+        metavar="R",
+        help="runs per setting (default 20)",
     )
     validate.add_argument(
         "--seed", type=_seed, default=12345, help="base random seed (default 12345)"
@@ -577,6 +523,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             fresh=args.fresh,
+            retry_failed=args.retry_failed,
             progress=True,
             argv=[PROG, *args.argv],
         )
@@ -991,6 +938,14 @@ def _replicates(text: str) -> int | str:
     return value
 
 
+def _replicate_count(text: str) -> int:
+    """A number of replicates, without ``auto`` (``dtsim validate`` runs a fixed design)."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of replicates >= 1, got {text!r}")
+    return value
+
+
 def _max_replicates(text: str) -> int:
     value = _integer(text)
     if value < 2:
@@ -1013,6 +968,40 @@ def _weeks(text: str) -> int:
     except ParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
+
+
+def _sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options of every command that runs a sweep into a resumable store (one set)."""
+    parser.add_argument("experiment", metavar="EXPERIMENT", help=what)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"sweep folder (default {RESULTS_DIR}/<experiment>/); a folder holding this "
+        "experiment's store is resumed",
+    )
+    executors = parser.add_mutually_exclusive_group()
+    executors.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: one per core); 1 runs in this process",
+    )
+    executors.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster: its scheduler's address (tcp://HOST:PORT), or local:N "
+        "for a Dask LocalCluster of N single-threaded worker processes",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="delete DIR's store and start the sweep over"
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="run again the runs stored as failed"
+    )
 
 def _workers(text: str) -> int:
     value = _integer(text)

@@ -323,3 +323,23 @@ def test_table_rows_follow_summary_labels_with_headline_marked() -> None:
     assert len(lines) == 2 + len(SUMMARY_LABELS)
     marked = [line for line in lines if line.startswith("*")]
     assert len(marked) == len(HEADLINE)
+
+
+# --- shared option groups ------------------------------------------------------------------
+
+
+def test_sweep_and_sensitivity_share_their_options() -> None:
+    """Both run a resumable sweep, so both take the same options (--retry-failed included)."""
+    from simulation.cli import build_parser
+
+    parser = build_parser()
+    for command in ("sweep", "sensitivity"):
+        args = parser.parse_args([command, "x", "--workers", "2", "--fresh", "--retry-failed"])
+        assert (args.workers, args.fresh, args.retry_failed) == (2, True, True)
+
+
+@pytest.mark.parametrize("value", ["0", "auto", "2.5"])
+def test_validate_replicates_is_a_whole_number(value: str, capsys) -> None:
+    assert main(["validate", "--replicates", value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--replicates" in err[0]
