@@ -165,7 +165,8 @@ def figure(treated: pd.DataFrame, baseline: pd.DataFrame, scenario: Scenario, pa
     from matplotlib.figure import Figure
     from scipy import stats
 
-    from simulation.viz.plots import DPI, OKABE_ITO, mark_interventions
+    from simulation.viz.plots import mark_interventions
+    from simulation.viz.style import DPI, OKABE_ITO
 
     fig = Figure(figsize=(10.0, 9.4), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)

@@ -314,7 +314,7 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 
 def _png(fig: Any) -> bytes:
-    from simulation.viz.plots import DPI
+    from simulation.viz.style import DPI
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})

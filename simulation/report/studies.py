@@ -22,7 +22,7 @@ from simulation.experiments.results import store_path
 from simulation.experiments.sweep import run_sweep
 from simulation.viz.discovery_plots import discovery_figure
 from simulation.viz.sensitivity_plots import sensitivity_figure
-from simulation.viz.sweep_plots import save_figure
+from simulation.viz.style import save_figure
 
 SENSITIVITY_CSV = "sensitivity.csv"
 SENSITIVITY_FIGURE = "sensitivity"

@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from simulation.analysis.discovery import Discovery
-from simulation.viz.plots import DPI, OKABE_ITO
+from simulation.viz.style import DPI, OKABE_ITO
 
 
 def discovery_figure(found: Discovery) -> Figure:

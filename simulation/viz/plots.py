@@ -25,27 +25,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-DPI = 150
+from simulation.viz.style import DPI, LINESTYLES, OKABE_ITO
+
 BAND = (0.025, 0.975)
 """Percentiles across replicates drawn as the band around the mean."""
 
 SMOOTHING: dict[str, int] = {"breaches": 4}
 """Weekly counts too spiky to read raw: column -> rolling-mean window in weeks."""
-
-OKABE_ITO: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#E69F00",  # orange
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow, last: faint on white
-)
-"""Okabe & Ito (2008) palette, safe for the common colour-vision deficiencies."""
-
-LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
-"""Cycled with the colours so overlaid lines also part in greyscale print."""
 
 MARK_COLOR = "#555555"
 """Intervention marks on a one-scenario figure: grey, apart from the data's colour."""
@@ -253,7 +239,6 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 
 __all__ = [
-    "OKABE_ITO",
     "compare_figure",
     "mark_interventions",
     "plot_compare",

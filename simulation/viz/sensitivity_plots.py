@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation.model.outputs import SUMMARY_LABELS
-from simulation.viz.plots import DPI, OKABE_ITO
+from simulation.viz.style import DPI, OKABE_ITO
 
 
 def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = None) -> Figure:

@@ -50,10 +50,7 @@ from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, SUMMARY_LABE
 from simulation.model.params import PARAMETERS
 from simulation.stats import CONFIDENCE, mean_interval
 from simulation.text import format_number, format_value
-from simulation.viz.plots import DPI, LINESTYLES, OKABE_ITO
-
-SEQUENTIAL = "viridis"
-"""Colormap of heatmaps and of satisfaction in the trade-off: perceptually uniform, CVD-safe."""
+from simulation.viz.style import DPI, LINESTYLES, OKABE_ITO, SEQUENTIAL, save_figure
 
 MISSING_COLOR = "#d9d9d9"
 """Heatmap cells with no successful run."""
@@ -68,12 +65,6 @@ MAX_LABELS = 8
 """Most Pareto points labelled in the trade-off figure: the extremes, then a spread."""
 
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
-
-FORMATS: tuple[tuple[str, dict[str, None]], ...] = (
-    ("png", {"Software": None}),
-    ("svg", {"Date": None}),
-)
-"""Each figure's files and the metadata left out of them (no clock, no version string)."""
 
 @dataclass(frozen=True)
 class DesignShape:
@@ -162,18 +153,6 @@ def sweep_figures(frame: pd.DataFrame, title: str | None = None) -> dict[str, Fi
     if shape.effects:
         figures["effects"] = effects_figure(frame, title)
     return figures
-
-
-def save_figure(fig: Figure, folder: Path, name: str) -> list[Path]:
-    """``folder/name.png`` and ``folder/name.svg``, without clock or version metadata."""
-    paths = []
-    # SVG element ids are random unless salted; the context restores the setting afterwards.
-    with matplotlib.rc_context({"svg.hashsalt": name}):
-        for suffix, metadata in FORMATS:
-            path = folder / f"{name}.{suffix}"
-            fig.savefig(path, dpi=DPI, metadata=metadata)
-            paths.append(path)
-    return paths
 
 
 # --- heatmaps --------------------------------------------------------------------------
@@ -651,7 +630,6 @@ __all__ = [
     "heatmap_figure",
     "lines_figure",
     "plot_results",
-    "save_figure",
     "short_names",
     "sweep_figures",
     "tradeoff_figure",
