@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMER = """
 import statistics, sys, time
 sys.path.insert(0, {root!r})
-from simulation.model.model import DigitalTransformationModel as Model
+try:
+    from simulation.model.model import DigitalTransformationModel as Model
+except ImportError:  # a revision from before the subpackages (simulation/model.py)
+    from simulation.model import DigitalTransformationModel as Model
 Model(rng=0).run()
 times = []
 for seed in range(7):
