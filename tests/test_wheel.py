@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     (wheel,) = dist.glob("dtsim-*.whl")
+    # The report's template is package data too: `dtsim report` needs it in a wheel install.
+    assert "simulation/report/templates/report.html" in zipfile.ZipFile(wheel).namelist()
     env_dir = base / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"

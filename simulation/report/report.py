@@ -16,7 +16,6 @@ script and no reference to anything outside the file, so it can be mailed or arc
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import math
@@ -70,7 +69,7 @@ def write_report(directory: str | Path, out: str | Path | None = None) -> Path:
 
 
 def report_html(directory: str | Path) -> str:
-    """The report's HTML text."""
+    """The report's HTML text, from the autoescaped template ``templates/report.html``."""
     from simulation.viz.sweep_plots import sweep_figures
 
     meta = read_meta(directory)
@@ -82,75 +81,64 @@ def report_html(directory: str | Path) -> str:
     if frame.empty:
         raise ResultsError(f"{meta.folder}: no successful runs to report ({failed} failed)")
     varied = list(meta.varied)
-    title = meta.title
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)} - dtsim report</title>",
-        f"<style>{STYLE}</style></head><body>",
-        f"<h1>{_e(title)}</h1>",
-    ]
-    parts += _what_was_run(meta, folder, frame, failed)
-
-    parts.append("<h2>Figures</h2>")
-    figures = sweep_figures(frame, title)
-    for name, fig in figures.items():
-        parts.append(_figure(_png(fig), _caption(name)))
-
-    parts.append("<h2>Best setting per outcome</h2>")
-    parts.append(_best_table(best_settings(frame), varied))
-    parts.append(
-        '<p class="note">Replicate mean of the best design point with its '
-        f"{CONFIDENCE:.0%} t-interval over its replicates. The best of many noisy means is "
-        "flattered by luck (the winner's curse): rerun a chosen setting with new seeds before "
-        "quoting it.</p>"
-    )
-
     front = pareto_set(frame)
-    points = int(frame["point"].nunique())
-    parts.append("<h2>Trade-off frontier</h2>")
-    parts.append(
-        f"<p>{len(front)} of {points} design points are Pareto-efficient: no other point is "
-        "at least as good on time to market (lower), breaches (lower) and satisfaction "
-        "(higher) and better on one. Replicate means.</p>"
-    )
-    parts.append(_pareto_table(front, varied))
-    if len(front) > PARETO_ROWS:
-        parts.append(f'<p class="note">... and {len(front) - PARETO_ROWS} more.</p>')
-
+    experiment = _experiment(meta)
+    description = experiment.get("description")
     sensitivity = folder / SENSITIVITY_CSV
-    if sensitivity.is_file():
-        parts.append("<h2>Sensitivity ranking</h2>")
-        parts += _sensitivity(sensitivity)
-
     discovery = folder / DISCOVERY_CSV
-    if discovery.is_file():
-        parts.append("<h2>Scenario discovery</h2>")
-        parts += _discovery(discovery, folder / "figures" / "discovery.png")
+    page = {
+        "title": meta.title,
+        "style": STYLE,
+        "description": " ".join(description.split()) if isinstance(description, str) else "",
+        "run_facts": _what_was_run(meta, experiment, folder, frame, failed),
+        "figures": [
+            _figure(_png(fig), _caption(name))
+            for name, fig in sweep_figures(frame, meta.title).items()
+        ],
+        "best": _best_table(best_settings(frame), varied),
+        "confidence": f"{CONFIDENCE:.0%}",
+        "front_size": len(front),
+        "points": int(frame["point"].nunique()),
+        "pareto": _pareto_table(front, varied),
+        "more_pareto": max(len(front) - PARETO_ROWS, 0),
+        "sensitivity": _sensitivity(sensitivity) if sensitivity.is_file() else None,
+        "discovery": (
+            _discovery(discovery, folder / "figures" / "discovery.png")
+            if discovery.is_file()
+            else None
+        ),
+        "store": str(store_path(directory)),
+    }
+    return _template().render(**page).rstrip("\n") + "\n"
 
-    parts.append(
-        '<p class="note">Written by <code>dtsim report</code> from '
-        f"<code>{_e(str(store_path(directory)))}</code>.</p>"
+
+def _template() -> Any:
+    """The page template, autoescaped (text from files is shown as text, never as HTML)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("simulation.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return env.get_template("report.html")
 
 
 # --- sections --------------------------------------------------------------------------
 
 
-def _what_was_run(meta: Any, folder: Path, frame: pd.DataFrame, failed: int) -> list[str]:
+def _experiment(meta: Any) -> dict[str, Any]:
     try:
-        experiment = tomllib.loads(meta.experiment)
+        return tomllib.loads(meta.experiment)
     except tomllib.TOMLDecodeError:
-        experiment = {}
+        return {}
+
+
+def _what_was_run(
+    meta: Any, experiment: dict[str, Any], folder: Path, frame: pd.DataFrame, failed: int
+) -> list[tuple[str, str]]:
     manifest = _manifest(folder)
-    parts = []
-    description = experiment.get("description")
-    if isinstance(description, str) and description.strip():
-        parts.append(f"<p>{_e(' '.join(description.split()))}</p>")
-    parts.append("<h2>What was run</h2><dl>")
     replicates = frame.groupby("point")["replicate"].nunique()
     low, high = int(replicates.min()), int(replicates.max())
     points = int(frame["point"].nunique())
@@ -186,10 +174,7 @@ def _what_was_run(meta: Any, folder: Path, frame: pd.DataFrame, failed: int) -> 
         rows.append(("finished", str(when[-1] if when else manifest.get("finished") or "?")))
     else:
         rows.append(("dtsim", "no manifest.json in the folder: version not recorded"))
-    for key, value in rows:
-        parts.append(f"<dt>{_e(key)}</dt><dd>{_e(value)}</dd>")
-    parts.append("</dl>")
-    return parts
+    return rows
 
 
 def _varied_text(frame: pd.DataFrame, varied: Sequence[str]) -> str:
@@ -204,7 +189,7 @@ def _varied_text(frame: pd.DataFrame, varied: Sequence[str]) -> str:
     return "; ".join(texts) or "nothing"
 
 
-def _best_table(best: pd.DataFrame, varied: list[str]) -> str:
+def _best_table(best: pd.DataFrame, varied: list[str]) -> dict[str, Any]:
     header = ["outcome", "unit", "best", *varied, "mean", "interval", "n"]
     body = []
     for row in best.to_dict("records"):
@@ -229,7 +214,7 @@ def _best_table(best: pd.DataFrame, varied: list[str]) -> str:
     return _table(header, body, left=3)
 
 
-def _pareto_table(front: pd.DataFrame, varied: list[str]) -> str:
+def _pareto_table(front: pd.DataFrame, varied: list[str]) -> dict[str, Any]:
     outcomes = [k for k in HEADLINE if k in front.columns]
     header = ["point", *varied, *(_with_unit(k) for k in outcomes), "n"]
     body = [
@@ -244,62 +229,66 @@ def _pareto_table(front: pd.DataFrame, varied: list[str]) -> str:
     return _table(header, body, left=0)
 
 
-def _sensitivity(path: Path) -> list[str]:
+def _section(notes: list[str], table: dict[str, Any] | None = None, problem: bool = False,
+             figure: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"notes": notes, "table": table, "problem": problem, "figure": figure}
+
+
+def _sensitivity(path: Path) -> dict[str, Any]:
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        return [f'<p class="note">{_e(path.name)} could not be read: {_e(str(exc))}</p>']
+        return _section([f"{path.name} could not be read: {exc}"], problem=True)
     if {"outcome", "parameter"} - set(table.columns):
-        return [f'<p class="note">{_e(path.name)} has no outcome and parameter columns.</p>']
+        return _section([f"{path.name} has no outcome and parameter columns."], problem=True)
     key = next((k for k in ("ST", "mu_star", "S1") if k in table.columns), None)
-    parts = []
+    notes = []
     if key == "ST":
-        parts.append(
-            "<p>Sobol' indices: S1 the share of an outcome's variance due to the parameter "
-            "alone, ST including its interactions; ranked by ST.</p>"
+        notes.append(
+            "Sobol' indices: S1 the share of an outcome's variance due to the parameter "
+            "alone, ST including its interactions; ranked by ST."
         )
     elif key == "mu_star":
-        parts.append(
-            "<p>Morris elementary effects: mu* the mean absolute effect of the parameter, "
-            "sigma their spread (interactions or non-linearity); ranked by mu*.</p>"
+        notes.append(
+            "Morris elementary effects: mu* the mean absolute effect of the parameter, "
+            "sigma their spread (interactions or non-linearity); ranked by mu*."
         )
     if key is not None:
         table = table.sort_values(["outcome", key], ascending=[True, False], kind="stable")
-    columns = list(table.columns)
     body = [[_cell(v) for v in row] for row in table.itertuples(index=False)]
-    parts.append(_table(columns, body, left=2))
-    return parts
+    return _section(notes, _table(list(table.columns), body, left=2))
 
 
-def _discovery(path: Path, figure: Path) -> list[str]:
+def _discovery(path: Path, figure: Path) -> dict[str, Any]:
     try:
         box = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        return [f'<p class="note">{_e(path.name)} could not be read: {_e(str(exc))}</p>']
-    parts = []
-    if {"parameter", "low", "high"} <= set(box.columns) and len(box):
-        first = box.iloc[0]
-        if "conditions" in box.columns:
-            parts.append(
-                f"<p>Where do the {_e(str(first.get('unit', 'runs')))} meet <b>"
-                f"{_e(str(first['conditions']))}</b>? PRIM (Friedman &amp; Fisher 1999) "
-                "peels the design down to the box below.</p>"
-            )
-        if {"coverage", "density", "mass"} <= set(box.columns):
-            parts.append(
-                f"<p>Coverage {float(first['coverage']):.2f} (share of the cases meeting the "
-                f"conditions that lie in the box), density {float(first['density']):.2f} "
-                f"(share of the box's cases meeting them), mass {float(first['mass']):.2f} "
-                "(share of all cases in the box).</p>"
-            )
-        shown = [c for c in ("parameter", "low", "high", "restricted") if c in box.columns]
-        body = [[_cell(v) for v in row] for row in box[shown].itertuples(index=False)]
-        parts.append(_table(shown, body, left=1))
-    else:
-        parts.append(f'<p class="note">{_e(path.name)} has no parameter, low, high columns.</p>')
-    if figure.is_file():
-        parts.append(_figure(figure.read_bytes(), "Peeling trajectory and the chosen box"))
-    return parts
+        return _section([f"{path.name} could not be read: {exc}"], problem=True)
+    picture = (
+        _figure(figure.read_bytes(), "Peeling trajectory and the chosen box")
+        if figure.is_file()
+        else None
+    )
+    if not ({"parameter", "low", "high"} <= set(box.columns) and len(box)):
+        notes = [f"{path.name} has no parameter, low, high columns."]
+        return _section(notes, problem=True, figure=picture)
+    first = box.iloc[0]
+    notes = []
+    if "conditions" in box.columns:
+        notes.append(
+            f"Where do the {first.get('unit', 'runs')} meet {first['conditions']}? "
+            "PRIM (Friedman & Fisher 1999) peels the design down to the box below."
+        )
+    if {"coverage", "density", "mass"} <= set(box.columns):
+        notes.append(
+            f"Coverage {float(first['coverage']):.2f} (share of the cases meeting the "
+            f"conditions that lie in the box), density {float(first['density']):.2f} "
+            f"(share of the box's cases meeting them), mass {float(first['mass']):.2f} "
+            "(share of all cases in the box)."
+        )
+    shown = [c for c in ("parameter", "low", "high", "restricted") if c in box.columns]
+    body = [[_cell(v) for v in row] for row in box[shown].itertuples(index=False)]
+    return _section(notes, _table(shown, body, left=1), figure=picture)
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -321,12 +310,8 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _figure(png: bytes, caption: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return (
-        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{_e(caption)}</figcaption></figure>"
-    )
+def _figure(png: bytes, caption: str) -> dict[str, str]:
+    return {"data": base64.b64encode(png).decode("ascii"), "caption": caption}
 
 
 def _caption(name: str) -> str:
@@ -355,17 +340,6 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> str:
-    def cell(tag: str, text: str, i: int) -> str:
-        cls = ' class="l"' if i < left else ""
-        return f"<{tag}{cls}>{_e(text)}</{tag}>"
-
-    head = "".join(cell("th", h, i) for i, h in enumerate(header))
-    rows = "".join(
-        "<tr>" + "".join(cell("td", c, i) for i, c in enumerate(r)) + "</tr>" for r in body
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+def _table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> dict[str, Any]:
+    """A table for the template: cells are text (escaped there); ``left`` columns left-aligned."""
+    return {"header": list(header), "rows": [list(r) for r in body], "left": left}

@@ -125,3 +125,20 @@ def test_report_renders_in_chromium(report: Path) -> None:
             assert not [u for u in requests if not u.startswith(("file:", "data:"))]
         finally:
             browser.close()
+
+
+def test_text_from_files_is_shown_as_text_never_as_html(report: Path, tmp_path: Path) -> None:
+    """The template autoescapes: markup in a CSV cell reaches the page as visible text."""
+    from simulation.report.report import report_html
+
+    sweep = tmp_path / "sweep"
+    shutil.copytree(report.parent.parent / "sweep", sweep)
+    attack = '<img src=x onerror="alert(1)">'
+    (sweep / "sensitivity.csv").write_text(
+        f"outcome,parameter,mu_star\nsatisfaction,{attack.replace(chr(34), '')},0.1\n",
+        encoding="utf-8",
+    )
+    text = report_html(sweep)
+    assert "<img src=x" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "<script" not in text
