@@ -34,8 +34,6 @@ def format_number(x: float) -> str:
 
 def format_value(value: Any) -> str:
     """A parameter value for a table or a label: integers whole, others to 4 significant."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value)).lower()
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, (float, np.floating)):

@@ -17,7 +17,7 @@ def test_values_keep_integers_whole() -> None:
     assert [format_value(v) for v in (3, np.int64(4), 0.123456, np.float64(2.0), "x")] == [
         "3", "4", "0.1235", "2", "x"
     ]  # fmt: skip
-    assert format_value(True) == "true" and format_value(float("nan")) == "n/a"
+    assert format_value(float("nan")) == "n/a"
 
 
 def test_a_table_aligns_left_then_right_under_a_rule() -> None:

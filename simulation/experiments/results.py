@@ -378,6 +378,15 @@ def _keys_in_order(summaries: list[dict[str, Any]]) -> list[str]:
     return list(keys)
 
 
+def finished_runs(directory: str | Path) -> tuple[StoreMeta, pd.DataFrame, int]:
+    """A store's meta, its successful runs (without status and error) and how many failed."""
+    meta = read_meta(directory)
+    everything = load_results(directory, include_failed=True)
+    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
+    frame.attrs["varied"] = list(meta.varied)
+    return meta, frame, len(everything) - len(frame)
+
+
 def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
     """The runs that finished (``status`` ok); a frame without a status is all finished."""
     if "status" in frame.columns:
@@ -393,6 +402,7 @@ __all__ = [
     "ResultsError",
     "StoreMeta",
     "export_results",
+    "finished_runs",
     "load_results",
     "load_series",
     "ok_runs",

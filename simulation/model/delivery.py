@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model.agents import ITAgent
-from simulation.model.estate import NO_OWNER
+from simulation.model.estate import owner_code
 from simulation.model.requests import Request, Status
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ class Delivery:
         channels = np.array([r.channels for r in launching])
         m.estate.add_many(
             shadow,
-            np.array([NO_OWNER if r.owner is None else r.owner for r in launching]),
+            np.array([owner_code(r.owner) for r in launching]),
             channels,
             np.where(shadow, shadow_hazard, official_hazard),
             np.where(shadow, p["shadow_weekly_cost"], 0.0),

@@ -16,6 +16,11 @@ CHANNELS = ("web", "mobile", "store", "social")
 NO_OWNER = -1
 """The owner column of a system no marketing agent owns (IT's own): an array has no None."""
 
+
+def owner_code(owner: int | None) -> int:
+    """A request's owner as the estate's owner column stores it."""
+    return NO_OWNER if owner is None else owner
+
 class Estate:
     """Column store of systems; ``alive`` marks the rows in use."""
 

@@ -17,7 +17,7 @@ from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation
 from simulation.model.delivery import Delivery
-from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate
+from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate, owner_code
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
@@ -287,8 +287,7 @@ class DigitalTransformationModel(mesa.Model):
         self.dropped_requests.append(request)
         self.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
-        owner = NO_OWNER if request.owner is None else request.owner
-        self.estate.add(True, owner, request.channels, hazard, 0.0)
+        self.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
         self.events.append(("workaround", "personal tool or spreadsheet"))
 
     # 3 ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
-from simulation.experiments.results import ResultsError, StoreMeta, load_results, read_meta
+from simulation.experiments.results import ResultsError, StoreMeta, finished_runs
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.stats import CONFIDENCE
 from simulation.text import format_number, format_value, render_table
@@ -25,11 +25,7 @@ def print_best(directory: str | Path) -> None:
 
 def best_report(directory: str | Path) -> str:
     """The text :func:`print_best` prints."""
-    meta = read_meta(directory)
-    everything = load_results(directory, include_failed=True)
-    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
-    frame.attrs["varied"] = list(meta.varied)
-    failed = len(everything) - len(frame)
+    meta, frame, failed = finished_runs(directory)
     if frame.empty:
         raise ResultsError(f"{meta.folder}: no successful runs yet ({failed} failed)")
     points = frame["point"].nunique()

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
-from simulation.experiments.results import ResultsError, load_results, read_meta, store_path
+from simulation.experiments.results import ResultsError, finished_runs, store_path
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.report.studies import DISCOVERY_CSV, SENSITIVITY_CSV
 from simulation.stats import CONFIDENCE
@@ -72,12 +72,8 @@ def report_html(directory: str | Path) -> str:
     """The report's HTML text, from the autoescaped template ``templates/report.html``."""
     from simulation.viz.sweep_plots import sweep_figures
 
-    meta = read_meta(directory)
+    meta, frame, failed = finished_runs(directory)
     folder = store_path(directory).parent
-    everything = load_results(directory, include_failed=True)
-    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
-    frame.attrs["varied"] = list(meta.varied)
-    failed = len(everything) - len(frame)
     if frame.empty:
         raise ResultsError(f"{meta.folder}: no successful runs to report ({failed} failed)")
     varied = list(meta.varied)
