@@ -34,7 +34,10 @@ def km_median(durations: np.ndarray, observed: np.ndarray) -> tuple[float, bool]
     # (0.5000000000000001), which would put the median one time too late: near one half,
     # the comparison is made on the exact fractions.
     for index in np.nonzero(survival <= 0.5 + _NEAR_HALF)[0]:
-        if survival[index] < 0.5 - _NEAR_HALF or _exact_survival(events, at_risk, int(index)) <= _HALF:
+        if (
+            survival[index] < 0.5 - _NEAR_HALF
+            or _exact_survival(events, at_risk, int(index)) <= _HALF
+        ):
             return float(times[index]), False
     return float(t[-1]), True
 

@@ -447,13 +447,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """
     import shlex
 
+    from simulation.experiments.engine import ExecutorError, SchedulerError
     from simulation.experiments.experiment import ExperimentError
-    from simulation.experiments.sweep import (
-        ExecutorError,
-        SweepError,
-        print_summary,
-        run_sweep,
-    )
+    from simulation.experiments.sweep import SweepError, print_summary, run_sweep
 
     try:
         experiment = _open_experiment(args)
@@ -467,7 +463,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             progress=True,
             argv=[PROG, *args.argv],
         )
-    except (ExperimentError, SweepError) as exc:
+    except (ExperimentError, SweepError, SchedulerError) as exc:
         raise UsageError(str(exc)) from None
     except ExecutorError as exc:
         return _fail(str(exc), 1)
@@ -487,8 +483,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception):
     """The experiment of ``sweep``/``sensitivity``: scheduler reachable, file valid, notes
     and title printed. `check` refuses a design the command cannot use (a usage error)."""
+    from simulation.experiments.engine import check_scheduler
     from simulation.experiments.experiment import load_experiment
-    from simulation.experiments.sweep import check_scheduler
 
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
@@ -511,8 +507,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     down (the finished runs are kept), 2 for a bad experiment, folder or design.
     """
     from simulation.analysis.sensitivity import SensitivityError, format_table, method_of
+    from simulation.experiments.engine import ExecutorError, SchedulerError
     from simulation.experiments.experiment import ExperimentError
-    from simulation.experiments.sweep import ExecutorError, SweepError
+    from simulation.experiments.sweep import SweepError
     from simulation.report.studies import run_sensitivity
 
     try:
@@ -527,7 +524,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             progress=True,
             argv=[PROG, *args.argv],
         )
-    except (ExperimentError, SweepError) as exc:
+    except (ExperimentError, SweepError, SchedulerError) as exc:
         raise UsageError(str(exc)) from None
     except ExecutorError as exc:
         return _fail(str(exc), 1)
@@ -969,7 +966,6 @@ def _weeks(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-
 def _sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
     """The options of every command that runs a sweep into a resumable store (one set)."""
     parser.add_argument("experiment", metavar="EXPERIMENT", help=what)
@@ -1002,6 +998,7 @@ def _sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the runs stored as failed"
     )
+
 
 def _workers(text: str) -> int:
     value = _integer(text)

@@ -27,8 +27,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
+from simulation.experiments.engine import (
+    POOL_MIN_RUNS,
+    Executor,
+    Job,
+    Task,
+    execute,
+    open_executor,
+    progress_bar,
+)
 from simulation.experiments.scenarios import Scenario, load_scenario
 from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import ParameterError, resolve
@@ -134,12 +142,18 @@ def scenario_spec(
     )
 
 
+class RunError(RuntimeError):
+    """A replicate raised; the message is one line naming the scenario, replicate and seed."""
+
+
 def run_spec(
     spec: RunSpec,
     seed: int = 0,
     replicates: int = 1,
     first: int = 0,
     progress: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Replicates ``first .. first + replicates - 1`` of one spec; return (timeseries, summary).
 
@@ -147,27 +161,10 @@ def run_spec(
     week, then the model's weekly reporters. ``summary`` has one row per replicate: scenario,
     replicate, seed, then the keys of :func:`simulation.model.reporters.summarize`. ``seed`` is the
     replicate's own model seed, so any row can be rerun alone with :func:`run_model`.
+    ``workers``/``scheduler`` choose the executor (:mod:`simulation.experiments.engine`);
+    the numbers do not depend on it.
     """
-    if replicates < 1:
-        raise ValueError(f"replicates must be at least 1, got {replicates}")
-    if first < 0:
-        raise ValueError(f"first replicate must be >= 0, got {first}")
-    frames, rows = [], []
-    bar = tqdm(
-        range(first, first + replicates),
-        desc=spec.name,
-        unit="run",
-        disable=not progress or replicates == 1,
-        leave=False,
-    )
-    for replicate in bar:
-        run_seed = replicate_seed(seed, replicate)
-        frame, summary = run_model(spec.parameters, run_seed, spec.interventions)
-        ids = {"scenario": spec.name, "replicate": replicate, "seed": run_seed}
-        frames.append(_with_ids(frame, ids))
-        rows.append({**ids, **summary})
-    timeseries = pd.concat(frames, ignore_index=True)
-    return timeseries, pd.DataFrame(rows)
+    return run_specs([spec], seed, replicates, progress, workers, scheduler, first)
 
 
 def run_scenario(
@@ -185,11 +182,25 @@ def run_scenario(
 
 
 def run_specs(
-    specs: Sequence[RunSpec], seed: int, replicates: int, progress: bool = False
+    specs: Sequence[RunSpec],
+    seed: int,
+    replicates: int,
+    progress: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
+    first: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The same replicates (same seeds) of every spec, stacked in the order given."""
-    results = [run_spec(s, seed, replicates, progress=progress) for s in specs]
-    return _stack(results)
+    """The same replicates (same seeds) of every spec, stacked in the order given.
+
+    ``workers=None`` uses every core when there are enough runs to gain from it.
+    """
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
+    if first < 0:
+        raise ValueError(f"first replicate must be >= 0, got {first}")
+    n = len(specs) * replicates
+    with open_executor(workers, scheduler, n, min_pool=POOL_MIN_RUNS) as executor:
+        return _run_on(executor, specs, seed, range(first, first + replicates), progress)
 
 
 def replicate_batches(
@@ -199,24 +210,77 @@ def replicate_batches(
     first_batch: int = 10,
     batch: int = 5,
     progress: bool = False,
+    workers: int | None = 1,
+    scheduler: str | None = None,
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Add replicates in batches; yield (timeseries, summary) of all replicates so far.
 
     The first batch has ``first_batch`` replicates, each later one ``batch``, never past
     ``maximum``. Replicates are numbered 0, 1, ... across batches, so the frames after ``R``
     replicates equal those of :func:`run_specs` with ``replicates=R``: a later fixed run
-    repeats them. The caller stops the iteration when it has enough.
+    repeats them. The caller stops the iteration when it has enough. One executor serves
+    every batch.
     """
     if maximum < 1 or first_batch < 1 or batch < 1:
         raise ValueError("maximum, first_batch and batch must be at least 1")
     done = 0
-    runs: list[list[tuple[pd.DataFrame, pd.DataFrame]]] = [[] for _ in specs]
-    while done < maximum:
-        size = min(first_batch if done == 0 else batch, maximum - done)
-        for parts, spec in zip(runs, specs, strict=True):
-            parts.append(run_spec(spec, seed, size, first=done, progress=progress))
-        done += size
-        yield _stack([_stack(parts) for parts in runs])
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    n = len(specs) * min(maximum, first_batch)
+    with open_executor(workers, scheduler, n, min_pool=POOL_MIN_RUNS) as executor:
+        while done < maximum:
+            size = min(first_batch if done == 0 else batch, maximum - done)
+            parts.append(_run_on(executor, specs, seed, range(done, done + size), progress))
+            done += size
+            timeseries, summary = _stack(parts)
+            order = _spec_order(summary, specs)
+            yield (
+                timeseries.iloc[_spec_order(timeseries, specs)].reset_index(drop=True),
+                (summary.iloc[order].reset_index(drop=True)),
+            )
+
+
+def _spec_order(frame: pd.DataFrame, specs: Sequence[RunSpec]) -> np.ndarray:
+    """Row order by spec (in the order given), then replicate, then week: a stable sort."""
+    rank = {spec.name: i for i, spec in enumerate(specs)}
+    keys = [frame["replicate"].to_numpy(), frame["scenario"].map(rank).to_numpy()]
+    if "week" in frame:
+        keys.insert(0, frame["week"].to_numpy())
+    return np.lexsort(keys)
+
+
+def _run_on(
+    executor: Executor,
+    specs: Sequence[RunSpec],
+    seed: int,
+    replicates: range,
+    progress: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (spec, replicate) through ``executor``, assembled in spec then replicate order."""
+    jobs = [Job(s.parameters, tuple(s.interventions), frame=True) for s in specs]
+    keys = [(i, r) for i in range(len(specs)) for r in replicates]
+    tasks: Iterator[tuple[Job, Task]] = (
+        (jobs[i], (run, {}, replicate_seed(seed, r))) for run, (i, r) in enumerate(keys)
+    )
+    results: dict[int, dict[str, Any]] = {}
+    bar = progress_bar(len(keys), enabled=progress and len(keys) > 1, leave=False)
+    try:
+        for result in execute(executor, tasks, len(keys)):
+            if result["status"] != "ok":
+                i, r = keys[int(result["run"])]
+                raise RunError(
+                    f"{specs[i].name}: replicate {r} (seed {replicate_seed(seed, r)}) failed: "
+                    f"{result['error']}"
+                )
+            results[int(result["run"])] = result
+            bar.update(1)
+    finally:
+        bar.close()
+    frames, rows = [], []
+    for run, (i, r) in enumerate(keys):
+        ids = {"scenario": specs[i].name, "replicate": r, "seed": replicate_seed(seed, r)}
+        frames.append(_with_ids(results[run]["frame"], ids))
+        rows.append({**ids, **results[run]["summary"]})
+    return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
 
 
 def _stack(
@@ -429,6 +493,7 @@ __all__ = [
     "ID_COLUMNS",
     "MANIFEST_VERSION",
     "ManifestError",
+    "RunError",
     "RunSpec",
     "manifest",
     "read_manifest",

@@ -26,15 +26,22 @@ import json
 import math
 import os
 import shutil
-import socket
 import sys
 import time
-import traceback
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulation.experiments.engine import (
+    ExecutorError,
+    Job,
+    SchedulerError,
+    Task,
+    execute,
+    open_executor,
+    progress_bar,
+)
 from simulation.experiments.experiment import Experiment, Run, canonical_json, load_experiment
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
@@ -50,7 +57,6 @@ from simulation.experiments.store import (
     write_result,
 )
 from simulation.model.outputs import summary_names
-from simulation.text import one_line
 
 RESULTS_DIR = Path("results")
 """Default parent of a sweep's folder: ``results/<experiment name>/``."""
@@ -73,13 +79,6 @@ environment); unset in normal use."""
 
 class SweepError(ValueError):
     """The sweep cannot start (changed experiment, foreign folder, bad scheduler); one line."""
-
-
-class ExecutorError(RuntimeError):
-    """The executor broke down mid-sweep (a worker process died, the cluster went away).
-
-    The runs finished so far are in the store; running the same command again resumes.
-    """
 
 
 @dataclass(frozen=True)
@@ -129,71 +128,6 @@ class SweepReport:
         return lines
 
 
-# --- the worker side -----------------------------------------------------------------------
-
-
-def run_batch(
-    base: Mapping[str, Any],
-    interventions: Sequence[Mapping[str, Any]],
-    series: Sequence[str],
-    batch: Sequence[tuple[int, Mapping[str, Any], int]],
-) -> list[dict[str, Any]]:
-    """Run ``(run id, varied values, seed)`` triples on ``base`` parameters; never raises.
-
-    Each result is a plain dict (run, status, summary, series rows, error, elapsed, worker).
-    A run that raises becomes a ``failed`` result carrying the last line of its traceback;
-    the other runs of the batch go on.
-    """
-    from simulation.experiments.runner import run_model
-
-    fail = _fail_runs()
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    results = []
-    for run, point, seed in batch:
-        started = time.perf_counter()
-        result: dict[str, Any] = {"run": run, "worker": worker, "series": [], "summary": None}
-        try:
-            if run in fail:
-                raise RuntimeError(f"run {run} failed on purpose ({FAIL_RUNS_ENV})")
-            frame, summary = run_model({**base, **point}, seed, interventions)
-            result["summary"] = summary
-            result["series"] = _series_rows(frame, series)
-            result["status"], result["error"] = "ok", None
-        except Exception as exc:
-            result["status"], result["error"] = "failed", _last_line(exc)
-        result["elapsed"] = time.perf_counter() - started
-        results.append(result)
-    return results
-
-
-def _series_rows(frame: Any, series: Sequence[str]) -> list[tuple[int, str, float]]:
-    if not series:
-        return []
-    weeks = [int(w) for w in frame["week"].tolist()]
-    return [
-        (week, name, value)
-        for name in series
-        for week, value in zip(weeks, frame[name].tolist(), strict=True)
-    ]
-
-
-def _last_line(exc: BaseException) -> str:
-    lines = traceback.format_exception_only(type(exc), exc)
-    return " ".join(lines[-1].split()) if lines else type(exc).__name__
-
-
-def _fail_runs() -> frozenset[int]:
-    text = os.environ.get(FAIL_RUNS_ENV, "")
-    return frozenset(int(part) for part in text.split(",") if part.strip())
-
-
-def _init_worker() -> None:
-    """Pool worker start: leave Ctrl-C to the coordinator; import the model once."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 # --- the coordinating side -----------------------------------------------------------------
 
 
@@ -215,13 +149,10 @@ def run_sweep(
     ``workers`` (default: one per core) and ``scheduler`` (a Dask address or ``local:N``)
     choose the executor; ``argv`` is recorded in the manifest.
     """
-    if workers is not None and scheduler is not None:
-        raise SweepError("give workers or scheduler, not both")
-    if workers is not None and workers < 1:
-        raise SweepError(f"workers must be at least 1, got {workers}")
     experiment = load_experiment(experiment)
     folder = Path(out) if out is not None else RESULTS_DIR / experiment.name
     started_at = _utc_now()
+    open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder
     conn, created = _open_store(experiment, folder, fresh)
     try:
         stored = finished_runs(conn)
@@ -230,8 +161,8 @@ def run_sweep(
         n_pending = experiment.n_runs - len(skip)
         clock = time.perf_counter()  # the wall time includes starting the pool or cluster
         try:
-            executor = _executor(workers, scheduler, n_pending)
-        except SweepError:
+            executor = open_executor(workers, scheduler, n_pending)
+        except SchedulerError:
             if created:  # leave no empty store behind an unreachable cluster
                 conn.close()
                 _remove_store(folder)
@@ -244,14 +175,31 @@ def run_sweep(
                 f"{n_pending} to run ({executor.name})",
                 file=sys.stderr,
             )
+        job = Job(
+            experiment.base_parameters,
+            tuple(dict(item) for item in experiment.interventions),
+            tuple(experiment.series),
+        )
+        inflight: dict[int, Run] = {}
+
+        def tasks() -> Iterator[tuple[Job, Task]]:
+            for run in pending:
+                inflight[run.index] = run
+                yield job, (run.index, run.params, run.seed)
+
         ran = failed = 0
-        bar = _bar(experiment.n_runs, len(skip), progress)
+        bar = progress_bar(experiment.n_runs, len(skip), progress)
         try:
-            for result, run in _execute(executor, experiment, pending, n_pending):
+            for result in execute(executor, tasks(), n_pending):
+                run = inflight.pop(int(result["run"]))
                 write_result(conn, result, run.point, run.replicate, run.seed, run.params)
                 ran += 1
                 failed += result["status"] != "ok"
                 bar.update(1)
+        except ExecutorError as exc:
+            raise ExecutorError(
+                f"{exc}; the finished runs are stored: run the same command again to resume"
+            ) from None
         finally:
             bar.close()
             executor.close()
@@ -273,267 +221,6 @@ def run_sweep(
     )
     _write_manifest(folder, experiment, argv, started_at, _utc_now(), executor.name, report)
     return report
-
-
-def _execute(
-    executor: _Executor, experiment: Experiment, pending: Iterator[Run], n_pending: int
-) -> Iterator[tuple[dict[str, Any], Run]]:
-    """Send the pending runs in batches through a sliding window; yield (result, run).
-
-    Runs are drawn from ``pending`` only as batches are sent, so at most
-    ``window * MAX_BATCH`` runs are held at any time.
-    """
-    base = experiment.base_parameters
-    interventions = [dict(item) for item in experiment.interventions]
-    series = list(experiment.series)
-    inflight: dict[int, Run] = {}
-
-    def batches() -> Iterator[list[tuple[int, Mapping[str, Any], int]]]:
-        remaining = n_pending
-        while remaining > 0:
-            size = executor.batch_size(remaining)
-            chunk = [run for _, run in zip(range(size), pending, strict=False)]
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            for run in chunk:
-                inflight[run.index] = run
-            yield [(run.index, run.params, run.seed) for run in chunk]
-
-    for results in executor.map_unordered(base, interventions, series, batches()):
-        for result in results:
-            run = inflight.pop(int(result["run"]), None)
-            if run is not None:  # None: a duplicate delivery of a run already written
-                yield result, run
-
-
-class _Executor:
-    """Runs batches somewhere; yields each batch's results as it completes."""
-
-    name = "in this process"
-    workers = 1
-
-    def batch_size(self, remaining: int) -> int:
-        share = math.ceil(remaining / (self.workers * BATCHES_PER_WORKER))
-        return max(1, min(MAX_BATCH, share))
-
-    def map_unordered(
-        self,
-        base: Mapping[str, Any],
-        interventions: list[dict[str, Any]],
-        series: list[str],
-        batches: Iterable[list[tuple[int, Mapping[str, Any], int]]],
-    ) -> Iterator[list[dict[str, Any]]]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Release processes and connections (safe to call twice)."""
-
-
-class _InProcess(_Executor):
-    """``--workers 1``: no pool, no pickling; one run per batch, so each is written at once."""
-
-    def batch_size(self, remaining: int) -> int:
-        return 1
-
-    def map_unordered(self, base, interventions, series, batches):
-        for batch in batches:
-            yield run_batch(base, interventions, series, batch)
-
-
-class _Windowed(_Executor):
-    """Futures-based executors: keep ``WINDOW_PER_WORKER * workers`` batches in flight."""
-
-    def submit(self, *args: Any) -> Any:
-        raise NotImplementedError
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        raise NotImplementedError
-
-    def map_unordered(self, base, interventions, series, batches):
-        window = WINDOW_PER_WORKER * self.workers
-        pending: set[Any] = set()
-        batches = iter(batches)
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < window:
-                batch = next(batches, None)
-                if batch is None:
-                    exhausted = True
-                    break
-                pending.add(self.submit(base, interventions, series, batch))
-            if not pending:
-                return
-            done, pending = self.wait_any(pending)
-            for future in done:
-                yield self.result(future)
-
-    def result(self, future: Any) -> list[dict[str, Any]]:
-        return future.result()
-
-
-class _ProcessPool(_Windowed):
-    """``--workers N``: N spawned processes (spawn: no state forked from the coordinator)."""
-
-    def __init__(self, workers: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.workers = workers
-        self.name = f"{workers} local processes"
-        self.pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-        )
-
-    def submit(self, *args: Any) -> Any:
-        return self.pool.submit(run_batch, *args)
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        done, not_done = wait(pending, return_when=FIRST_COMPLETED)
-        return set(done), set(not_done)
-
-    def result(self, future: Any) -> list[dict[str, Any]]:
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return future.result()
-        except BrokenProcessPool as exc:
-            raise ExecutorError(
-                f"a worker process died ({one_line(str(exc))}); the finished runs are "
-                "stored: run the same command again to resume"
-            ) from None
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _Dask(_Windowed):
-    """``--scheduler``: an existing Dask cluster, or a LocalCluster started for the sweep."""
-
-    def __init__(self, scheduler: str) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - dask is a dependency
-            raise SweepError(
-                "--scheduler needs dask[distributed]; pip install 'dask[distributed]'"
-            ) from None
-        self.cluster = None
-        if scheduler.startswith("local:"):
-            n = _local_workers(scheduler)
-            self.cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
-            self.client = Client(self.cluster)
-            self.name = f"Dask LocalCluster, {n} workers"
-        else:
-            try:
-                self.client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise SweepError(
-                    f"--scheduler {scheduler}: cannot reach a Dask scheduler ({one_line(str(exc))})"
-                ) from None
-            try:
-                self.client.wait_for_workers(1, timeout=120)
-            except TimeoutError:
-                self.client.close()
-                raise SweepError(
-                    f"--scheduler {scheduler}: no Dask worker joined within 120 s; start one with "
-                    f"`dask worker {scheduler}`"
-                ) from None
-            self.name = f"Dask cluster at {scheduler}"
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        self.name += f", {self.workers} threads" if self.cluster is None else ""
-
-    def submit(self, *args: Any) -> Any:
-        return self.client.submit(run_batch, *args, pure=False)
-
-    def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
-        from dask.distributed import wait
-
-        done, not_done = wait(list(pending), return_when="FIRST_COMPLETED")
-        return set(done), set(not_done)
-
-    def result(self, future: Any) -> list[dict[str, Any]]:
-        try:
-            results = future.result()
-        except Exception as exc:  # KilledWorker, lost scheduler: the cluster, not a run
-            raise ExecutorError(
-                f"the Dask cluster failed a batch ({type(exc).__name__}: "
-                f"{one_line(str(exc))}); the finished runs are stored: run the same command "
-                "again to resume"
-            ) from None
-        future.release()
-        return results
-
-    def close(self) -> None:
-        client = getattr(self, "client", None)
-        self.client = None  # type: ignore[assignment]  # closed: no client from here on
-        if client is not None:
-            client.close()
-        cluster, self.cluster = self.cluster, None
-        if cluster is not None:
-            cluster.close()
-
-
-def _executor(workers: int | None, scheduler: str | None, n_pending: int) -> _Executor:
-    if n_pending == 0:  # start no pool, reach no cluster
-        nothing = _InProcess()
-        nothing.name = "nothing to run"
-        return nothing
-    if scheduler is not None:
-        return _Dask(scheduler)
-    n = workers if workers is not None else _cores()
-    if n == 1:
-        return _InProcess()
-    return _ProcessPool(n)
-
-
-def _local_workers(scheduler: str) -> int:
-    text = scheduler.removeprefix("local:")
-    if not text.isdigit() or int(text) < 1:
-        raise SweepError(f"--scheduler {scheduler}: allowed local:N with N a whole number >= 1")
-    return int(text)
-
-
-def check_scheduler(scheduler: str) -> str:
-    """Check the form of a ``--scheduler`` value before anything starts."""
-    if scheduler.startswith("local:"):
-        _local_workers(scheduler)
-    elif "://" not in scheduler:
-        raise SweepError(
-            f"--scheduler {scheduler}: allowed a Dask scheduler address (tcp://HOST:PORT) "
-            "or local:N"
-        )
-    return scheduler
-
-
-def _cores() -> int:
-    """Cores this process may use (its CPU affinity where the system tells it)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _bar(total: int, initial: int, progress: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="run",
-        file=sys.stderr,
-        disable=not progress,
-        smoothing=0.05,
-        dynamic_ncols=True,
-    )
 
 
 # --- the folder ----------------------------------------------------------------------------
@@ -738,10 +425,8 @@ __all__ = [
     "ExecutorError",
     "SweepError",
     "SweepReport",
-    "check_scheduler",
     "outcome_names",
     "print_summary",
-    "run_batch",
     "run_sweep",
     "store_meta",
 ]

@@ -8,18 +8,16 @@ model. Used by the validity tests (short form), ``docs/CALIBRATION.md`` (long fo
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from simulation.experiments.engine import Job, Task, cores, execute, open_executor
 from simulation.text import render_table
 
 COLLABORATION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -29,45 +27,34 @@ LOW_COLLABORATION = 0.1
 F7_STOP_WEEK = 52
 
 
-def _one_run(job: tuple[dict, int]) -> dict:
-    from simulation.model.model import DigitalTransformationModel
-    from simulation.model.reporters import summarize
-
-    params, seed = job
-    model = DigitalTransformationModel(rng=seed, **params)
-    model.run()
-    out = summarize(model)
-    if params.get("delivery_stop_week", -1) >= 0:
-        out["satisfaction_series"] = model.datacollector.get_model_vars_dataframe()[
-            "satisfaction"
-        ].to_numpy()
-    return out
-
-
 def run_many(
     jobs: list[tuple[dict, int]],
-    workers: int = 1,
+    workers: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[dict]:
-    """Run (params, seed) jobs, in processes when ``workers`` > 1; order is kept.
+    """Run (params, seed) jobs on the engine; results in the order of the jobs.
 
-    ``progress(done, total)`` is called after each job (in order of the jobs).
+    A run with a delivery stop also returns its weekly ``satisfaction_series`` (F7 reads
+    it). ``progress(done, total)`` is called as runs finish. A run that raises raises here.
     """
     total = len(jobs)
-    out: list[dict] = []
-    if workers <= 1:
-        results: Iterable[dict] = map(_one_run, jobs)
-        for result in results:
-            out.append(result)
+    todo: list[tuple[Job, Task]] = []
+    for run, (params, seed) in enumerate(jobs):
+        keep = ("satisfaction",) if params.get("delivery_stop_week", -1) >= 0 else ()
+        todo.append((Job(dict(params), series=keep), (run, {}, int(seed))))
+    out: dict[int, dict] = {}
+    with open_executor(workers, scheduler, total) as executor:
+        for result in execute(executor, todo, total):
+            if result["status"] != "ok":
+                raise RuntimeError(f"validation run {result['run']} failed: {result['error']}")
+            summary = dict(result["summary"])
+            if result["series"]:
+                summary["satisfaction_series"] = np.array([v for _, _, v in result["series"]])
+            out[int(result["run"])] = summary
             if progress is not None:
                 progress(len(out), total)
-        return out
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        for result in pool.map(_one_run, jobs, chunksize=max(1, total // (8 * workers))):
-            out.append(result)
-            if progress is not None:
-                progress(len(out), total)
-    return out
+    return [out[run] for run in range(total)]
 
 
 def rank_trend_ok(values: Iterable[float], decreasing: bool) -> tuple[bool, int]:
@@ -379,8 +366,7 @@ def main(
     markdown, with the command, date and git commit.
     """
     if workers is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = max(1, min(cores or 1, 8))
+        workers = cores()
     plan = build_plan(replicates)
     total = len(plan.settings) * replicates
     print(

@@ -20,6 +20,7 @@ from simulation.model.requests import Choice, Motive, Request, Status
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
 
+
 class MarketingAgent(mesa.Agent):
     """A campaign or product manager who needs technology to meet deadlines."""
 

@@ -21,6 +21,7 @@ def owner_code(owner: int | None) -> int:
     """A request's owner as the estate's owner column stores it."""
     return NO_OWNER if owner is None else owner
 
+
 class Estate:
     """Column store of systems; ``alive`` marks the rows in use."""
 

@@ -82,7 +82,9 @@ def run_sensitivity(
     return SensitivityReport(report, method, table, csv, figures)
 
 
-def write_sensitivity_figure(table: pd.DataFrame, method: str, folder: Path, title: str | None) -> list[Path]:
+def write_sensitivity_figure(
+    table: pd.DataFrame, method: str, folder: Path, title: str | None
+) -> list[Path]:
     """``folder/sensitivity.png`` and ``.svg``."""
     folder.mkdir(parents=True, exist_ok=True)
     return save_figure(sensitivity_figure(table, method, title), folder, SENSITIVITY_FIGURE)

@@ -38,6 +38,7 @@ FORMATS: tuple[tuple[str, dict[str, None]], ...] = (
 )
 """Each figure's files and the metadata left out of them (no clock, no version string)."""
 
+
 def save_figure(fig: Figure, folder: Path, name: str) -> list[Path]:
     """``folder/name.png`` and ``folder/name.svg``, without clock or version metadata."""
     paths = []

@@ -66,6 +66,7 @@ MAX_LABELS = 8
 
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D")
 
+
 @dataclass(frozen=True)
 class DesignShape:
     """What a sweep's design looks like: its varied parameters and how their levels combine.

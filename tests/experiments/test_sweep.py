@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
-from simulation.experiments import sweep as sweep_module
 from simulation.experiments.experiment import load_experiment
 from simulation.experiments.runner import replicate_seed
 from simulation.experiments.store import STORE_FILE, runs_frame
@@ -302,51 +301,6 @@ def test_failed_runs_are_stored_and_retried(
     run_sweep(path, clean, workers=1, progress=False)
     pd.testing.assert_frame_equal(same_frame(out), same_frame(clean))
     assert series_rows(out) == series_rows(clean)
-
-
-# --- bounded memory ------------------------------------------------------------------------
-
-
-def test_batches_in_flight_are_bounded() -> None:
-    """The window never holds more than WINDOW_PER_WORKER batches per worker, and batches are
-    drawn from the pending runs only as they are sent."""
-    from concurrent.futures import Future
-
-    drawn = in_flight = peak = 0
-
-    class Instant(sweep_module._Windowed):
-        workers = 3
-
-        def submit(self, base, interventions, series, batch):
-            nonlocal in_flight, peak
-            in_flight += 1
-            peak = max(peak, in_flight)
-            future: Future = Future()
-            future.set_result([{"run": run} for run, _, _ in batch])
-            return future
-
-        def wait_any(self, pending):
-            nonlocal in_flight
-            done = {next(iter(pending))}
-            in_flight -= 1
-            return done, pending - done
-
-    def batches():
-        nonlocal drawn
-        for i in range(1000):
-            drawn += 1
-            yield [(i, {}, 0)]
-
-    executor = Instant()
-    seen = 0
-    for results in executor.map_unordered({}, [], [], batches()):
-        seen += len(results)
-        assert drawn - seen <= sweep_module.WINDOW_PER_WORKER * 3
-    assert seen == 1000
-    assert peak == sweep_module.WINDOW_PER_WORKER * 3
-    # Batch sizes shrink as the end nears, from at most MAX_BATCH down to 1.
-    assert executor.batch_size(10_000) == sweep_module.MAX_BATCH
-    assert executor.batch_size(1) == 1
 
 
 def test_sweep_help_is_light() -> None:

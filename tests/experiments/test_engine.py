@@ -1,0 +1,131 @@
+"""The engine: one way of running many models, whichever command asks and wherever they run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation.experiments import engine
+from simulation.experiments.engine import InProcess, Job, execute, open_executor
+from simulation.experiments.runner import RunError, replicate_batches, run_specs, scenario_spec
+
+JOB = Job({})
+
+
+def test_consecutive_tasks_of_a_job_share_a_batch_and_jobs_never_mix() -> None:
+    """A batch carries one job: tasks of two jobs interleaved go out in separate batches."""
+    sent: list[tuple[Job, list]] = []
+
+    class Recorder(engine.Executor):
+        workers = 1
+
+        def batch_size(self, remaining: int) -> int:
+            return 3
+
+        def map_unordered(self, batches):
+            for job, batch in batches:
+                sent.append((job, batch))
+                yield [{"run": run} for run, _, _ in batch]
+
+    a, b = Job({"weeks": 1}), Job({"weeks": 2})
+    order = [a, a, a, a, b, b, a]
+    tasks = [(job, (i, {}, 0)) for i, job in enumerate(order)]
+    runs = [r["run"] for r in execute(Recorder(), tasks, len(tasks))]
+    assert runs == list(range(len(order)))
+    assert [(job is a, [t[0] for t in batch]) for job, batch in sent] == [
+        (True, [0, 1, 2]),
+        (True, [3]),
+        (False, [4, 5]),
+        (True, [6]),
+    ]
+
+
+def test_a_run_delivered_twice_is_yielded_once() -> None:
+    class Twice(engine.Executor):
+        def map_unordered(self, batches):
+            for _, batch in batches:
+                results = [{"run": run} for run, _, _ in batch]
+                yield results
+                yield results
+
+    runs = [r["run"] for r in execute(Twice(), [(JOB, (i, {}, 0)) for i in range(4)], 4)]
+    assert sorted(runs) == [0, 1, 2, 3]
+
+
+def test_bad_options_are_refused_before_anything_starts() -> None:
+    with pytest.raises(engine.SchedulerError, match="not both"):
+        open_executor(2, "local:2", 10)
+    with pytest.raises(engine.SchedulerError, match="at least 1"):
+        open_executor(0, None, 10)
+    with pytest.raises(engine.SchedulerError, match="local:N"):
+        engine.check_scheduler("local:x")
+
+
+def test_default_workers_stay_in_process_for_few_runs() -> None:
+    assert isinstance(open_executor(None, None, 3, min_pool=8), InProcess)
+    assert isinstance(open_executor(4, None, 1), InProcess)  # one run needs no pool
+
+
+def test_run_specs_give_the_same_frames_in_processes_as_in_this_process() -> None:
+    """`dtsim run` and `compare` run on the engine: two processes, the same numbers."""
+    specs = [scenario_spec("partnership", weeks=6), scenario_spec("siloed", weeks=6)]
+    serial = run_specs(specs, 3, 3, workers=1)
+    pooled = run_specs(specs, 3, 3, workers=2)
+    for one, two in zip(serial, pooled, strict=True):
+        pd.testing.assert_frame_equal(one, two)
+    assert list(serial[1]["scenario"]) == ["partnership"] * 3 + ["siloed"] * 3
+    assert list(serial[1]["replicate"]) == [0, 1, 2] * 2
+    batched = list(replicate_batches(specs, 3, maximum=3, first_batch=2, batch=1, workers=2))
+    for one, two in zip(serial, batched[-1], strict=True):
+        pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_failing_replicate_names_its_scenario(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(engine.FAIL_RUNS_ENV, "1")
+    with pytest.raises(RunError, match=r"siloed: replicate 1 \(seed \d+\) failed: RuntimeError"):
+        run_specs([scenario_spec("siloed", weeks=2)], 0, 2)
+
+
+# --- bounded memory ------------------------------------------------------------------------
+
+
+def test_batches_in_flight_are_bounded() -> None:
+    """The window never holds more than WINDOW_PER_WORKER batches per worker, and batches are
+    drawn from the pending runs only as they are sent."""
+    from concurrent.futures import Future
+
+    drawn = in_flight = peak = 0
+
+    class Instant(engine._Windowed):
+        workers = 3
+
+        def submit(self, job, batch):
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            future: Future = Future()
+            future.set_result([{"run": run} for run, _, _ in batch])
+            return future
+
+        def wait_any(self, pending):
+            nonlocal in_flight
+            done = {next(iter(pending))}
+            in_flight -= 1
+            return done, pending - done
+
+    def batches():
+        nonlocal drawn
+        for i in range(1000):
+            drawn += 1
+            yield JOB, [(i, {}, 0)]
+
+    executor = Instant()
+    seen = 0
+    for results in executor.map_unordered(batches()):
+        seen += len(results)
+        assert drawn - seen <= engine.WINDOW_PER_WORKER * 3
+    assert seen == 1000
+    assert peak == engine.WINDOW_PER_WORKER * 3
+    # Batch sizes shrink as the end nears, from at most MAX_BATCH down to 1.
+    assert executor.batch_size(10_000) == engine.MAX_BATCH
+    assert executor.batch_size(1) == 1
