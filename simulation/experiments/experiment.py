@@ -52,12 +52,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import shipped_dir
-from simulation.experiments.scenarios import (
-    ScenarioError,
-    load_scenario,
-    read_toml,
-)
+from simulation.experiments.files import parameter_value, read_toml, shipped_dir
+from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
@@ -458,12 +454,9 @@ def _dimensions(table: Any, sampler: str, where: str) -> tuple[Dimension, ...]:
 
 def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
     key = f"parameters.{name}"
-    spec = PARAMETERS.get(name)
-    if spec is None:
-        raise ExperimentError(
-            f"{where}: unknown parameter {key}{did_you_mean(name, PARAMETERS)}; "
-            "allowed: the names in simulation/model/params.py"
-        )
+    if name not in PARAMETERS:
+        parameter_value(name, None, key, where, ExperimentError)  # raises: unknown parameter
+    spec = PARAMETERS[name]
     if name in NOT_VARIED:
         raise ExperimentError(f"{where}: {key} cannot be varied; {NOT_VARIED[name]}")
     if isinstance(value, list):
@@ -519,21 +512,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
 
 
 def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
-    """One value checked against the parameter's declaration, reported in TOML terms."""
-    allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
-    shown = f"{key} = {toml_repr(value)}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        want = "an integer" if spec.kind is int else "a number"
-        raise ExperimentError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
-    if not math.isfinite(value):
-        raise ExperimentError(f"{where}: {shown} is not a finite number; allowed {allowed}")
-    if spec.kind is int and not float(value).is_integer():
-        raise ExperimentError(
-            f"{where}: {shown} is not an integer; allowed an integer in {allowed}"
-        )
-    if not spec.low <= value <= spec.high:
-        raise ExperimentError(f"{where}: {shown} is out of range; allowed {allowed}")
-    return spec.kind(value)
+    return parameter_value(spec.name, value, key, where, ExperimentError)
 
 
 def _range(spec: ParamSpec, value: Any, key: str, where: str) -> tuple[float | int, float | int]:

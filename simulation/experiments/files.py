@@ -1,4 +1,10 @@
-"""Where the shipped scenario and experiment files are, in a checkout and in an installed wheel.
+"""The user's files in: where the shipped ones are, the one TOML reader, the one value check.
+
+Scenarios and experiments are read by :func:`read_toml` and their parameter values checked
+by :func:`parameter_value`, so a bad file gets the same one-line message whichever command
+reads it: the file, the key, what was found and what is allowed.
+
+Where the shipped scenario and experiment files are, in a checkout and in an installed wheel:
 
 Both folders stay at the top of the repository (where users look for them) and are packaged
 as ``simulation.shipped.scenarios`` and ``simulation.shipped.experiments`` (see
@@ -9,8 +15,14 @@ as ``simulation.shipped.scenarios`` and ``simulation.shipped.experiments`` (see
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
+import tomllib
 from pathlib import Path
+from typing import Any
+
+from simulation.model.params import PARAMETERS
+from simulation.text import did_you_mean, one_line, toml_repr
 
 SHIPPED = {"scenarios": "DTSIM_SCENARIOS", "experiments": "DTSIM_EXPERIMENTS"}
 """Each shipped folder and the environment variable that can replace it."""
@@ -35,3 +47,51 @@ def shipped_dir(kind: str) -> Path:
             return Path(location)
     # A checkout used without installing (PYTHONPATH=.): the folder beside the package.
     return Path(__file__).resolve().parents[2] / kind
+
+
+def read_toml(
+    path: Path, where: str, kind: str, error: type[Exception]
+) -> tuple[dict[str, Any], str]:
+    """Read a TOML file of scenarios or experiments: (data, text), or `error` in one line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{where}: no such {kind} file") from None
+    except IsADirectoryError:
+        raise error(f"{where}: is a folder, not a {kind} file") from None
+    except OSError as exc:
+        raise error(f"{where}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{where}: not valid TOML: {one_line(str(exc))}") from None
+
+
+def parameter_value(
+    name: str, value: Any, key: str, where: str, error: type[Exception]
+) -> float | int:
+    """One parameter value from a file, checked against its declaration in
+    :mod:`simulation.model.params` and returned in the declared type; `error` names the file
+    (`where`), the key as written (`key`), what was found and what is allowed."""
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        raise error(
+            f"{where}: unknown parameter {key}{did_you_mean(name, PARAMETERS)}; "
+            "allowed: the names in simulation/model/params.py"
+        )
+    allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
+    shown = f"{key} = {toml_repr(value)}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        want = "an integer" if spec.kind is int else "a number"
+        raise error(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
+    if not math.isfinite(value):
+        raise error(f"{where}: {shown} is not a finite number; allowed {allowed}")
+    if spec.kind is int and not float(value).is_integer():
+        raise error(f"{where}: {shown} is not an integer; allowed an integer in {allowed}")
+    if not spec.low <= value <= spec.high:
+        raise error(f"{where}: {shown} is out of range; allowed {allowed}")
+    return spec.kind(value)

@@ -72,12 +72,17 @@ class StoreMeta:
     n_runs: int | None
 
     @property
+    def table(self) -> dict[str, Any]:
+        """The experiment file as stored, parsed; empty if the stored text is not TOML."""
+        try:
+            return tomllib.loads(self.experiment)
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    @property
     def title(self) -> str:
         """The experiment's ``title`` (or ``name``) from its TOML text, else the folder name."""
-        try:
-            table = tomllib.loads(self.experiment)
-        except tomllib.TOMLDecodeError:
-            return self.folder.name
+        table = self.table
         for key in ("title", "name"):
             if isinstance(table.get(key), str) and table[key].strip():
                 return table[key].strip()

@@ -24,16 +24,15 @@ run length; docs/interventions.md describes them.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import SHIPPED, shipped_dir
+from simulation.experiments.files import SHIPPED, parameter_value, read_toml, shipped_dir
 from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
 from simulation.model.interventions import KEYS as INTERVENTION_KEYS
 from simulation.model.interventions import parse as parse_interventions
-from simulation.model.params import PARAMETERS, ParameterError, check_value
+from simulation.model.params import PARAMETERS, ParameterError
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
 SCENARIO_DIR_ENV = SHIPPED["scenarios"]
@@ -95,28 +94,6 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
     where = display_path(path)
     data, _ = read_toml(path, where, "scenario", ScenarioError)
     return _validate(data, path.stem, path, where)
-
-
-def read_toml(
-    path: Path, where: str, kind: str, error: type[Exception]
-) -> tuple[dict[str, Any], str]:
-    """Read a TOML file of scenarios or experiments: (data, text), or `error` in one line."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{where}: no such {kind} file") from None
-    except IsADirectoryError:
-        raise error(f"{where}: is a folder, not a {kind} file") from None
-    except OSError as exc:
-        raise error(f"{where}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{where}: not valid TOML: {one_line(str(exc))}") from None
 
 
 def _locate(name_or_path: str | Path) -> Path:
@@ -211,27 +188,7 @@ def _check_interventions(items: Any, weeks: int, where: str) -> tuple[dict[str, 
 
 
 def _check_parameter(name: str, value: Any, where: str, table: str = "parameters") -> float | int:
-    """One override, checked by :func:`simulation.model.params.check_value`, in TOML terms."""
-    key = f"{table}.{name}"
-    spec = PARAMETERS.get(name)
-    if spec is None:
-        hint = did_you_mean(name, PARAMETERS)
-        raise ScenarioError(
-            f"{where}: unknown parameter {key}{hint}; "
-            "allowed: the names in simulation/model/params.py"
-        )
-    try:
-        return check_value(name, value)
-    except ParameterError:
-        pass
-    allowed = f"[{spec.low}, {spec.high}] ({spec.unit})"
-    shown = f"{key} = {toml_repr(value)}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        want = "an integer" if spec.kind is int else "a number"
-        raise ScenarioError(f"{where}: {shown} is not {want}; allowed {want} in {allowed}")
-    if spec.kind is int and not float(value).is_integer():
-        raise ScenarioError(f"{where}: {shown} is not an integer; allowed an integer in {allowed}")
-    raise ScenarioError(f"{where}: {shown} is out of range; allowed {allowed}")
+    return parameter_value(name, value, f"{table}.{name}", where, ScenarioError)
 
 
 def _tidy(text: str) -> str:

@@ -19,7 +19,6 @@ import base64
 import io
 import json
 import math
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -78,7 +77,7 @@ def report_html(directory: str | Path) -> str:
         raise ResultsError(f"{meta.folder}: no successful runs to report ({failed} failed)")
     varied = list(meta.varied)
     front = pareto_set(frame)
-    experiment = _experiment(meta)
+    experiment = meta.table
     description = experiment.get("description")
     sensitivity = folder / SENSITIVITY_CSV
     discovery = folder / DISCOVERY_CSV
@@ -122,13 +121,6 @@ def _template() -> Any:
 
 
 # --- sections --------------------------------------------------------------------------
-
-
-def _experiment(meta: Any) -> dict[str, Any]:
-    try:
-        return tomllib.loads(meta.experiment)
-    except tomllib.TOMLDecodeError:
-        return {}
 
 
 def _what_was_run(

@@ -150,7 +150,7 @@ BAD_FILES = {
     ),
     "not a number": (
         lambda v: v.replace("collaboration = 0.15", "collaboration = nan"),
-        ["parameters.collaboration = nan", "out of range"],
+        ["parameters.collaboration = nan", "not a finite number", "[0.0, 1.0]"],
     ),
     "broken TOML": (
         lambda v: v.replace("governance = 0.5", "governance = "),
