@@ -18,8 +18,8 @@ _API = {
     "load_scenario": "simulation.experiments.scenarios",
     "list_scenarios": "simulation.experiments.scenarios",
     "run_scenario": "simulation.experiments.runner",
-    "load_results": "simulation.experiments.results",
-    "load_series": "simulation.experiments.results",
+    "load_results": "simulation.experiments.store",
+    "load_series": "simulation.experiments.store",
     "run_sweep": "simulation.experiments.sweep",
     "load_experiment": "simulation.experiments.experiment",
 }
@@ -41,9 +41,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from simulation.experiments.experiment import load_experiment
-    from simulation.experiments.results import load_results, load_series
     from simulation.experiments.runner import run_scenario
     from simulation.experiments.scenarios import list_scenarios, load_scenario
+    from simulation.experiments.store import load_results, load_series
     from simulation.experiments.sweep import run_sweep
     from simulation.model.model import DigitalTransformationModel
     from simulation.model.params import LEVERS, PARAMETERS

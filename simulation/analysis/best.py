@@ -1,7 +1,7 @@
 """The best settings of a sweep: replicate means of design points, the best of each outcome,
 and the Pareto set of the trade-off.
 
-Frames in, frames out (:func:`simulation.experiments.results.load_results` gives the frame):
+Frames in, frames out (:func:`simulation.experiments.store.load_results` gives the frame):
 no files, no figures, no models. A *design point* is one setting of the varied parameters;
 its replicates differ only in the seed. Everything here ranks settings by the replicate
 means of design points.
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.experiments.results import ResultsError, ok_runs, varied_columns
+from simulation.experiments.store import ResultsError, ok_runs, varied_columns
 from simulation.model.outputs import DIRECTIONS, HEADLINE
 from simulation.stats import mean_interval
 

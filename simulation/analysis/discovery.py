@@ -5,7 +5,7 @@ high-dimensional data", Statistics and Computing 9:123-143), written here in a f
 lines so that ``dtsim discover`` needs nothing beyond numpy (EMA Workbench, which has a
 fuller PRIM, is only a development dependency of dtsim).
 
-The cases are the runs of :func:`simulation.experiments.results.load_results` (one row per run; see
+The cases are the runs of :func:`simulation.experiments.store.load_results` (one row per run; see
 :func:`discover` for the option of design point means). A case is *of interest* when every
 condition holds (``breaches_per_year < 14`` and ``satisfaction > 0.55``, say; strict
 inequalities, a NaN outcome never meets a condition). PRIM starts from the box holding every
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.analysis.best import design_means
-from simulation.experiments.results import (
+from simulation.experiments.store import (
     ResultsError,
     load_results,
     read_meta,

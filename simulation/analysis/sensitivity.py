@@ -176,7 +176,7 @@ def point_means(folder: str | Path, experiment: Experiment) -> pd.DataFrame:
     guards a store analysed with another file).
     """
     from simulation.analysis.best import design_means
-    from simulation.experiments.results import load_results
+    from simulation.experiments.store import load_results
 
     frame = load_results(folder)
     means = design_means(frame, HEADLINE).sort_values("point").reset_index(drop=True)

@@ -72,8 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ScenarioError, ParameterError) as exc:
         return _fail(str(exc), 2)
     except ValueError as exc:
-        from simulation.experiments.results import ResultsError
         from simulation.experiments.runner import ManifestError
+        from simulation.experiments.store import ResultsError
 
         if isinstance(exc, ManifestError | ResultsError):
             return _fail(str(exc), 2)
@@ -469,7 +469,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return _fail(str(exc), 1)
     again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
     print_summary(report, command=f"{PROG} {shlex.join(again)}")
-    from simulation.experiments.results import ResultsError
+    from simulation.experiments.store import ResultsError
     from simulation.report.best import print_best
 
     print()
@@ -545,7 +545,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``dtsim export``: a sweep's results as one tidy table (one row per run)."""
-    from simulation.experiments.results import export_results
+    from simulation.experiments.store import export_results
 
     path = export_results(args.folder, args.format, args.out)
     print(f"wrote {path}")

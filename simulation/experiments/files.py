@@ -24,6 +24,10 @@ from typing import Any
 from simulation.model.params import PARAMETERS
 from simulation.text import did_you_mean, one_line, toml_repr
 
+CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
+"""Fixed formatting of every CSV file dtsim writes, so the same inputs give byte-identical
+files."""
+
 SHIPPED = {"scenarios": "DTSIM_SCENARIOS", "experiments": "DTSIM_EXPERIMENTS"}
 """Each shipped folder and the environment variable that can replace it."""
 

@@ -1,7 +1,12 @@
 """The results store of a sweep: one SQLite file that every finished run is committed to.
 
-In the flow: :mod:`simulation.experiments.sweep` (the coordinating process, and only it) writes here;
-``simulation.experiments.results`` and any SQL client read. A sweep folder ``DIR`` holds:
+The one module that touches the file. In the flow: :mod:`simulation.experiments.sweep` (the
+coordinating process, and only it) writes through :func:`create` and :func:`write_result`;
+the analysis, figures and reports read tidy frames through :func:`load_results`,
+:func:`load_series` and :func:`read_meta` (any SQL client can read it too). A *design point*
+is one setting of the varied parameters; its replicates differ only in the seed.
+
+A sweep folder ``DIR`` holds:
 
 - ``results.sqlite``: the store (WAL journal), tables below;
 - ``experiment.toml``: the experiment file as it was first run;
@@ -36,9 +41,19 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Mapping
+import tempfile
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiments.files import CSV_OPTIONS
+from simulation.model.params import PARAMETERS
 
 STORE_FILE = "results.sqlite"
 EXPERIMENT_FILE = "experiment.toml"
@@ -53,6 +68,13 @@ FILES: tuple[str, ...] = (
 """Every file a sweep writes in its folder (``--fresh`` deletes these and nothing else)."""
 
 STORE_VERSION = 1
+
+ID_COLUMNS: tuple[str, ...] = ("run", "point", "replicate", "seed")
+"""First columns of :func:`load_results`, before the varied parameters."""
+
+FORMATS: dict[str, str] = {"parquet": "results.parquet", "csv": "results.csv"}
+"""Export formats of :func:`export_results` and the file each writes by default."""
+
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -79,7 +101,12 @@ CREATE TABLE series (
 
 
 class StoreError(ValueError):
-    """A folder holds no usable store, or one of another experiment; one line."""
+    """A folder holds no usable store, or one of another experiment, or it cannot be read;
+    the message is one line."""
+
+
+ResultsError = StoreError
+"""The name the reading side's callers know (``from simulation import ...``)."""
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
@@ -119,7 +146,7 @@ def create(path: Path, meta: Mapping[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def read_meta(path: Path) -> dict[str, str]:
+def meta_text(path: Path) -> dict[str, str]:
     """The ``meta`` table as text; StoreError when the file is not a complete store."""
     try:
         conn = connect(path, readonly=True)
@@ -135,7 +162,7 @@ def read_meta(path: Path) -> dict[str, str]:
     return meta
 
 
-def finished_runs(conn: sqlite3.Connection) -> dict[int, str]:
+def run_statuses(conn: sqlite3.Connection) -> dict[int, str]:
     """Run id -> status of every run in the store."""
     return dict(conn.execute("SELECT run, status FROM runs"))
 
@@ -199,7 +226,7 @@ def json_text(value: Any) -> str:
 
 def runs_frame(folder: Path | str) -> Any:
     """The ``runs`` table of a sweep folder as a pandas frame, sorted by run (for checks;
-    ``simulation.experiments.results.load_results`` is the analysis entry point)."""
+    :func:`load_results` is the analysis entry point)."""
     import pandas as pd
 
     conn = connect(Path(folder) / STORE_FILE, readonly=True)
@@ -236,18 +263,369 @@ def _meta_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(_plain(value), allow_nan=False)
 
 
+# --- reading: tidy frames ---------------------------------------------------------------
+
+
+_META_KEYS: tuple[str, ...] = ("varied", "outcomes")
+"""Keys a store's ``meta`` must hold for this module to read it."""
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    """The ``meta`` table of a store, parsed."""
+
+    folder: Path
+    fingerprint: str
+    experiment: str
+    varied: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...]
+    replicates: int | None
+    n_runs: int | None
+
+    @property
+    def table(self) -> dict[str, Any]:
+        """The experiment file as stored, parsed; empty if the stored text is not TOML."""
+        try:
+            return tomllib.loads(self.experiment)
+        except tomllib.TOMLDecodeError:
+            return {}
+
+    @property
+    def title(self) -> str:
+        """The experiment's ``title`` (or ``name``) from its TOML text, else the folder name."""
+        table = self.table
+        for key in ("title", "name"):
+            if isinstance(table.get(key), str) and table[key].strip():
+                return table[key].strip()
+        return self.folder.name
+
+
+# --- reading the store -----------------------------------------------------------------
+
+
+def store_path(directory: str | Path) -> Path:
+    """``DIR/results.sqlite``, checked to exist; a path to the store file itself is accepted."""
+    folder = Path(directory)
+    if folder.is_file() and folder.name == STORE_FILE:
+        return folder
+    if not folder.exists():
+        raise StoreError(f"{folder}: no such folder")
+    if not folder.is_dir():
+        raise StoreError(f"{folder}: not a folder; give the folder of a dtsim sweep")
+    path = folder / STORE_FILE
+    if not path.is_file():
+        raise StoreError(f"{folder}: no {STORE_FILE}; not the folder of a dtsim sweep")
+    return path
+
+
+def read_meta(directory: str | Path) -> StoreMeta:
+    """The parsed ``meta`` table of a sweep's store; StoreError when it is not a dtsim store."""
+    path = store_path(directory)
+    with _connect(path) as db:
+        return _meta(db, path)
+
+
+def load_results(directory: str | Path, include_failed: bool = False) -> pd.DataFrame:
+    """One row per run: ids, the varied parameters, every summary key.
+
+    Columns: ``run, point, replicate, seed`` (int64), then the varied parameters in the
+    experiment file's order, each in its declared type (:data:`simulation.model.params.PARAMETERS`),
+    then the summary keys of the store's ``outcomes`` (float64; NaN where the run stored null
+    or lacked the key). Rows are the runs with status ``ok``, by run number. With
+    ``include_failed`` the failed runs are kept too, and ``status`` and ``error`` columns are
+    added at the end (their outcomes are NaN). ``frame.attrs["varied"]`` lists the varied
+    parameters, which :func:`best_settings` and :func:`pareto_set` read.
+    """
+    path = store_path(directory)
+    with _connect(path) as db:
+        meta = _meta(db, path)
+        where = "" if include_failed else "WHERE status = 'ok'"
+        rows = _query(
+            db,
+            path,
+            "SELECT run, point, replicate, seed, status, params, summary, error "
+            f"FROM runs {where} ORDER BY run",
+        )
+    ids = {c: np.array([r[i] for r in rows], dtype=np.int64) for i, c in enumerate(ID_COLUMNS)}
+    params = [_json(r[5], path, r[0], "params") for r in rows]
+    summaries = [_json(r[6], path, r[0], "summary") for r in rows]
+    outcomes = list(meta.outcomes) or _keys_in_order(summaries)
+    columns: dict[str, Any] = dict(ids)
+    for name in meta.varied:
+        columns[name] = _typed(name, [p.get(name) for p in params])
+    for key in outcomes:
+        if key in columns:
+            raise StoreError(f"{path}: outcome {key!r} has the name of an id or parameter")
+        columns[key] = np.array([_float(s.get(key)) for s in summaries], dtype=np.float64)
+    if include_failed:
+        columns["status"] = pd.Series([r[4] for r in rows], dtype="str")
+        columns["error"] = pd.Series([r[7] for r in rows], dtype="object")
+    frame = pd.DataFrame(columns)
+    frame.attrs["varied"] = list(meta.varied)
+    return frame
+
+
+def load_series(directory: str | Path, names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The kept weekly reporters of the successful runs, long, with their design point.
+
+    Columns: ``run, point, replicate``, the varied parameters, then ``week, name, value``;
+    rows by run, then reporter (in the store's ``series`` order), then week. ``names`` keeps
+    only those reporters.
+    """
+    path = store_path(directory)
+    with _connect(path) as db:
+        meta = _meta(db, path)
+        wanted = None if names is None else list(dict.fromkeys(names))
+        sql = (
+            "SELECT s.run, s.week, s.name, s.value FROM series s JOIN runs r ON r.run = s.run "
+            "WHERE r.status = 'ok'"
+        )
+        args: list[Any] = []
+        if wanted is not None:
+            sql += f" AND s.name IN ({', '.join('?' * len(wanted))})"
+            args = wanted
+        rows = _query(db, path, sql, args)
+        run_rows = _query(
+            db, path, "SELECT run, point, replicate, params FROM runs WHERE status = 'ok'"
+        )
+    runs = pd.DataFrame(
+        {
+            "run": np.array([r[0] for r in run_rows], dtype=np.int64),
+            "point": np.array([r[1] for r in run_rows], dtype=np.int64),
+            "replicate": np.array([r[2] for r in run_rows], dtype=np.int64),
+        }
+    )
+    params = [_json(r[3], path, r[0], "params") for r in run_rows]
+    for name in meta.varied:
+        runs[name] = _typed(name, [p.get(name) for p in params])
+    long = pd.DataFrame(
+        {
+            "run": np.array([r[0] for r in rows], dtype=np.int64),
+            "week": np.array([r[1] for r in rows], dtype=np.int64),
+            "name": pd.Series([r[2] for r in rows], dtype="str"),
+            "value": np.array([_float(r[3]) for r in rows], dtype=np.float64),
+        }
+    )
+    order = {name: i for i, name in enumerate(meta.series)}
+    rank = long["name"].map(lambda n: order.get(n, len(order))).astype(np.int64)
+    long = (
+        long.assign(_rank=rank)
+        .sort_values(["run", "_rank", "name", "week"], kind="stable")
+        .drop(columns="_rank")
+    )
+    frame = runs.merge(long, on="run", how="inner", validate="one_to_many")
+    frame = frame.reset_index(drop=True)
+    frame.attrs["varied"] = list(meta.varied)
+    return frame
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def export_results(directory: str | Path, fmt: str, out: str | Path | None = None) -> Path:
+    """Write :func:`load_results` as ``DIR/results.parquet`` or ``DIR/results.csv``.
+
+    ``out`` names another file (or a folder to write the default name into). The CSV uses
+    :data:`CSV_OPTIONS`, so it is byte-identical for the same store; NaN is an empty field.
+    The file is written beside its target and renamed into place, so a reader never sees half
+    of it. Returns the path written.
+    """
+    if fmt not in FORMATS:
+        raise StoreError(f"unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+    frame = load_results(directory)
+    folder = store_path(directory).parent
+    target = folder / FORMATS[fmt] if out is None else Path(out)
+    if target.is_dir():
+        target = target / FORMATS[fmt]
+    if not target.parent.is_dir():
+        raise StoreError(f"{target}: folder {target.parent} does not exist")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise StoreError("parquet export needs pyarrow: pip install pyarrow") from None
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        if fmt == "csv":
+            frame.to_csv(temporary, **CSV_OPTIONS)
+        else:
+            frame.to_parquet(temporary, index=False)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return target
+
+
+# --- design points ---------------------------------------------------------------------
+
+
+def varied_columns(frame: pd.DataFrame) -> list[str]:
+    """The varied parameters of a results frame: ``attrs["varied"]``, else its parameter columns."""
+    varied = frame.attrs.get("varied")
+    if varied is not None:
+        return [name for name in varied if name in frame.columns]
+    return [c for c in frame.columns if c in PARAMETERS]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection, closed on leaving the ``with`` block."""
+    try:
+        db = connect(path, readonly=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open ({exc})") from None
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _query(db: sqlite3.Connection, path: Path, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    try:
+        with closing(db.execute(sql, list(args))) as cursor:
+            return cursor.fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(path, exc) from None
+
+
+def _store_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """A locked store is busy (a sweep writing to it); anything else is not a dtsim store."""
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+        return StoreError(f"{path}: the store is busy ({exc}); try again in a moment")
+    return StoreError(f"{path}: not a dtsim results store ({exc})")
+
+
+def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
+    try:
+        with closing(db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")) as c:
+            tables = {row[0] for row in c.fetchall()}
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(path, exc) from None
+    missing = sorted({"meta", "runs"} - tables)
+    if missing:
+        raise StoreError(f"{path}: not a dtsim results store (no {' or '.join(missing)} table)")
+    values = dict(_query(db, path, "SELECT key, value FROM meta"))
+    absent = [k for k in _META_KEYS if k not in values]
+    if absent:
+        raise StoreError(f"{path}: not a dtsim results store (meta lacks {', '.join(absent)})")
+
+    def names(key: str) -> tuple[str, ...]:
+        text = values.get(key)
+        if text is None:
+            return ()
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if not isinstance(parsed, list) or not all(isinstance(n, str) for n in parsed):
+            raise StoreError(f"{path}: meta {key} is not a JSON list of names: {text!r:.60}")
+        return tuple(parsed)
+
+    def number(key: str) -> int | None:
+        try:
+            return int(values[key]) if values.get(key) is not None else None
+        except ValueError:
+            raise StoreError(f"{path}: meta {key} is not a whole number: {values[key]!r}") from None
+
+    return StoreMeta(
+        folder=path.parent,
+        fingerprint=str(values.get("fingerprint") or ""),
+        experiment=str(values.get("experiment") or ""),
+        varied=names("varied"),
+        outcomes=names("outcomes"),
+        series=names("series"),
+        replicates=number("replicates"),
+        n_runs=number("n_runs"),
+    )
+
+
+def _json(text: str | None, path: Path, run: int, column: str) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path}: run {run}: {column} is not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise StoreError(f"{path}: run {run}: {column} is not a JSON object")
+    return value
+
+
+def _float(value: Any) -> float:
+    if value is None or isinstance(value, bool):
+        return math.nan if value is None else float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _typed(name: str, values: list[Any]) -> pd.Series:
+    """A varied parameter's values in its declared type (nullable when a run lacks it)."""
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        return pd.Series(values)
+    if spec.kind is int:
+        if any(v is None for v in values):
+            return pd.Series([None if v is None else int(v) for v in values], dtype="Int64")
+        return pd.Series([int(v) for v in values], dtype=np.int64)
+    return pd.Series([_float(v) for v in values], dtype=np.float64)
+
+
+def _keys_in_order(summaries: list[dict[str, Any]]) -> list[str]:
+    keys: dict[str, None] = {}
+    for summary in summaries:
+        keys.update(dict.fromkeys(summary))
+    return list(keys)
+
+
+def finished_runs(directory: str | Path) -> tuple[StoreMeta, pd.DataFrame, int]:
+    """A store's meta, its successful runs (without status and error) and how many failed."""
+    meta = read_meta(directory)
+    everything = load_results(directory, include_failed=True)
+    frame = everything[everything["status"] == "ok"].drop(columns=["status", "error"])
+    frame.attrs["varied"] = list(meta.varied)
+    return meta, frame, len(everything) - len(frame)
+
+
+def ok_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """The runs that finished (``status`` ok); a frame without a status is all finished."""
+    if "status" in frame.columns:
+        return frame[frame["status"] == "ok"]
+    return frame
+
+
 __all__ = [
+    "CSV_OPTIONS",
     "EXPERIMENT_FILE",
     "FILES",
+    "FORMATS",
+    "ID_COLUMNS",
     "MANIFEST_FILE",
     "STORE_FILE",
     "STORE_VERSION",
+    "ResultsError",
     "StoreError",
+    "StoreMeta",
     "connect",
     "create",
+    "export_results",
     "finished_runs",
     "json_text",
+    "load_results",
+    "load_series",
+    "meta_text",
+    "ok_runs",
     "read_meta",
+    "run_statuses",
     "runs_frame",
+    "store_path",
+    "varied_columns",
     "write_result",
 ]

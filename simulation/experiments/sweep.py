@@ -1,7 +1,7 @@
 """Run an experiment's runs on local processes or a Dask cluster, into a resumable store.
 
 In the flow: :mod:`simulation.experiments.experiment` (the runs) -> here (executors, batches, resume)
--> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.results`` (tables, plots).
+-> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.store`` (tables, plots).
 The model is reached through :func:`simulation.experiments.runner.run_model` only: parameters and a
 seed in, a weekly frame and a summary out.
 
@@ -52,8 +52,8 @@ from simulation.experiments.store import (
     StoreError,
     connect,
     create,
-    finished_runs,
-    read_meta,
+    meta_text,
+    run_statuses,
     write_result,
 )
 from simulation.model.outputs import summary_names
@@ -155,7 +155,7 @@ def run_sweep(
     open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder
     conn, created = _open_store(experiment, folder, fresh)
     try:
-        stored = finished_runs(conn)
+        stored = run_statuses(conn)
         skip = {r for r, status in stored.items() if status == "ok" or not retry_failed}
         pending = (run for run in experiment.iter_runs() if run.index not in skip)
         n_pending = experiment.n_runs - len(skip)
@@ -238,7 +238,7 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
     fingerprint = experiment.fingerprint()
     if store.exists():
         try:
-            meta = read_meta(store)
+            meta = meta_text(store)
         except StoreError as exc:
             raise SweepError(f"{exc}; use --fresh to start over or another --out") from None
         if meta["fingerprint"] != fingerprint:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
-from simulation.experiments.results import ResultsError, StoreMeta, finished_runs
+from simulation.experiments.store import ResultsError, StoreMeta, finished_runs
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.stats import CONFIDENCE
 from simulation.text import format_number, format_value, render_table

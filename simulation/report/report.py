@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
-from simulation.experiments.results import ResultsError, finished_runs, store_path
+from simulation.experiments.store import ResultsError, finished_runs, store_path
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.report.studies import DISCOVERY_CSV, SENSITIVITY_CSV
 from simulation.stats import CONFIDENCE

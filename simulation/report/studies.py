@@ -18,7 +18,7 @@ import pandas as pd
 from simulation.analysis.discovery import Discovery
 from simulation.analysis.sensitivity import analyze_store, method_of
 from simulation.experiments.experiment import Experiment, load_experiment
-from simulation.experiments.results import store_path
+from simulation.experiments.store import store_path
 from simulation.experiments.sweep import run_sweep
 from simulation.viz.discovery_plots import discovery_figure
 from simulation.viz.sensitivity_plots import sensitivity_figure

@@ -1,7 +1,7 @@
 """Figures of a sweep, chosen by the shape of its design, drawn from the results store.
 
-The last stop after :mod:`simulation.experiments.results`: it reads the tidy frame of
-:func:`simulation.experiments.results.load_results`, averages the replicates of each design
+The last stop after :mod:`simulation.experiments.store`: it reads the tidy frame of
+:func:`simulation.experiments.store.load_results`, averages the replicates of each design
 point and draws. Which figures depend on the design (:func:`design_shape`):
 
 - two varied parameters on a full grid: one heatmap per headline outcome
@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from simulation.analysis.best import OBJECTIVES, design_means, pareto_mask
-from simulation.experiments.results import (
+from simulation.experiments.store import (
     ResultsError,
     load_results,
     read_meta,

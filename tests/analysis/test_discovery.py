@@ -10,7 +10,7 @@ import pytest
 
 from simulation.analysis.discovery import Condition, choose_box, discover, prim
 from simulation.cli import main
-from simulation.experiments.results import load_results
+from simulation.experiments.store import load_results
 from simulation.experiments.sweep import run_sweep
 
 BASE = """\

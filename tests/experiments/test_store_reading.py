@@ -23,15 +23,15 @@ import pytest
 from scipy import stats
 
 from simulation.analysis.best import best_settings, design_means, pareto_mask, pareto_set
-from simulation.experiments.results import (
-    STORE,
+from simulation.experiments.runner import replicate_seed, run_model
+from simulation.experiments.store import (
+    STORE_FILE,
     ResultsError,
     export_results,
     load_results,
     load_series,
     read_meta,
 )
-from simulation.experiments.runner import replicate_seed, run_model
 from simulation.model.outputs import HEADLINE
 from simulation.model.params import PARAMETERS
 from simulation.report.best import print_best
@@ -69,7 +69,7 @@ def write_store(
         "replicates": str(replicates),
         "n_runs": str(len(runs)),
     }
-    with closing(sqlite3.connect(folder / STORE)) as db, db:
+    with closing(sqlite3.connect(folder / STORE_FILE)) as db, db:
         db.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)")
         db.execute(
             "CREATE TABLE runs(run INTEGER PRIMARY KEY, point INTEGER, replicate INTEGER, "
@@ -273,18 +273,18 @@ def test_read_meta_parses_the_contract(real_store) -> None:
 
 def _not_sqlite(folder: Path) -> None:
     folder.mkdir()
-    (folder / STORE).write_bytes(b"this is not a database, just bytes " * 10)
+    (folder / STORE_FILE).write_bytes(b"this is not a database, just bytes " * 10)
 
 
 def _no_meta(folder: Path) -> None:
     folder.mkdir()
-    with closing(sqlite3.connect(folder / STORE)) as db, db:
+    with closing(sqlite3.connect(folder / STORE_FILE)) as db, db:
         db.execute("CREATE TABLE runs(run INTEGER)")
 
 
 def _meta_without_varied(folder: Path) -> None:
     folder.mkdir()
-    with closing(sqlite3.connect(folder / STORE)) as db, db:
+    with closing(sqlite3.connect(folder / STORE_FILE)) as db, db:
         db.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE runs(run INTEGER)")
         db.execute("INSERT INTO meta VALUES ('fingerprint', 'x')")
@@ -294,7 +294,7 @@ def _meta_without_varied(folder: Path) -> None:
     ("make", "words"),
     [
         (lambda f: None, "no such folder"),
-        (lambda f: f.mkdir(), f"no {STORE}"),
+        (lambda f: f.mkdir(), f"no {STORE_FILE}"),
         (lambda f: f.write_text("x"), "not a folder"),
         (_not_sqlite, "not a dtsim results store"),
         (_no_meta, "no meta table"),
@@ -316,7 +316,7 @@ def test_bad_folders_give_one_line_results_errors(tmp_path: Path, make, words: s
 
 def test_a_store_with_the_wrong_runs_table_is_not_a_dtsim_store(tmp_path: Path) -> None:
     folder = write_store(tmp_path / "s", ["collaboration"], [], FAKE_OUTCOMES)
-    with closing(sqlite3.connect(folder / STORE)) as db, db:
+    with closing(sqlite3.connect(folder / STORE_FILE)) as db, db:
         db.execute("DROP TABLE runs")
         db.execute("CREATE TABLE runs(run INTEGER PRIMARY KEY, status TEXT)")
     with pytest.raises(ResultsError, match=r"not a dtsim results store \(no such column"):
