@@ -14,6 +14,7 @@ as ``simulation.shipped.scenarios`` and ``simulation.shipped.experiments`` (see
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import math
 import os
@@ -99,3 +100,11 @@ def parameter_value(
     if not spec.low <= value <= spec.high:
         raise error(f"{where}: {shown} is out of range; allowed {allowed}")
     return spec.kind(value)
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes (to trace a run to the file it came from), or None."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -43,6 +43,7 @@ from simulation.experiments.engine import (
     progress_bar,
 )
 from simulation.experiments.experiment import Experiment, Run, canonical_json, load_experiment
+from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
@@ -57,9 +58,6 @@ from simulation.experiments.store import (
     write_result,
 )
 from simulation.model.outputs import summary_names
-
-RESULTS_DIR = Path("results")
-"""Default parent of a sweep's folder: ``results/<experiment name>/``."""
 
 MAX_BATCH = 16
 """Most runs sent to a worker in one task (a default run takes about 60 ms)."""
@@ -341,7 +339,7 @@ def _write_manifest(
     Written when a sweep starts (``finished`` null) and when it ends; ``started`` is the
     first invocation's, ``finished`` the last completed one's.
     """
-    from simulation.experiments.runner import manifest
+    from simulation.experiments.provenance import manifest
 
     path = folder / MANIFEST_FILE
     try:
@@ -398,7 +396,7 @@ def _write_manifest(
 
 
 def _utc_now() -> str:
-    from simulation.experiments.runner import utc_now
+    from simulation.experiments.provenance import utc_now
 
     return utc_now().isoformat().replace("+00:00", "Z")
 

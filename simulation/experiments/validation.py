@@ -104,9 +104,10 @@ def build_plan(replicates: int, base: dict | None = None) -> Plan:
 
 def measure(
     plan: Plan,
-    workers: int = 1,
+    workers: int | None = 1,
     seed: int = 12345,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, list[dict]]:
     """Run every setting of the plan over the same replicate seeds.
 
@@ -114,7 +115,7 @@ def measure(
     """
     seeds = np.random.SeedSequence(seed).generate_state(plan.replicates).tolist()
     jobs = [(params, int(s)) for params in plan.settings.values() for s in seeds]
-    results = run_many(jobs, workers, progress)
+    results = run_many(jobs, workers, progress, scheduler)
     out: dict[str, list[dict]] = {}
     for i, key in enumerate(plan.settings):
         out[key] = results[i * plan.replicates : (i + 1) * plan.replicates]
@@ -292,9 +293,9 @@ def markdown(
 ) -> str:
     """``docs/validation.md``: how it was made (command, date, commit) and the verdict table."""
     if commit is None:
-        from simulation.experiments.runner import _git_state
+        from simulation.experiments.provenance import git_state
 
-        commit = _git_state()
+        commit = git_state()
     head, dirty = commit
     when = (date or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     where = f"`{head}`" if head else "unknown (not a git checkout)"
@@ -359,19 +360,20 @@ def main(
     workers: int | None = None,
     markdown_path: Path | str | None = None,
     command: str | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """``dtsim validate``: measure, check and print F1-F7; 0 if all pass, 1 if any fails.
 
     Progress goes to stderr; with ``markdown_path``, the table is also written there as
     markdown, with the command, date and git commit.
     """
-    if workers is None:
+    if workers is None and scheduler is None:
         workers = cores()
     plan = build_plan(replicates)
     total = len(plan.settings) * replicates
     print(
         f"validate: {len(plan.settings)} settings x {replicates} replicates = {total} runs, "
-        f"base seed {seed}, {workers} worker(s)",
+        f"base seed {seed}, " + (f"{workers} worker(s)" if scheduler is None else scheduler),
         file=sys.stderr,
     )
     t0 = time.perf_counter()
@@ -382,7 +384,8 @@ def main(
             elapsed = time.perf_counter() - t0
             print(f"  {done}/{total} runs, {elapsed:.0f} s", file=sys.stderr, flush=True)
 
-    results = check_facts(measure(plan, workers=workers, seed=seed, progress=progress))
+    runs = measure(plan, workers=workers, seed=seed, progress=progress, scheduler=scheduler)
+    results = check_facts(runs)
     seconds = time.perf_counter() - t0
     print(table(results))
     print()

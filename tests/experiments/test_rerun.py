@@ -17,7 +17,8 @@ import pytest
 from conftest import SMALL
 
 from simulation.cli import main
-from simulation.experiments.runner import MANIFEST_VERSION, replicate_seed
+from simulation.experiments.provenance import MANIFEST_VERSION
+from simulation.experiments.runner import replicate_seed
 from simulation.model.params import PARAMETERS
 
 WEEKS = "20"

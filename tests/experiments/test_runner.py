@@ -8,11 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.experiments.provenance import MANIFEST_VERSION, manifest
 from simulation.experiments.runner import (
     ID_COLUMNS,
-    MANIFEST_VERSION,
     RunSpec,
-    manifest,
     replicate_batches,
     replicate_seed,
     run_model,

@@ -33,7 +33,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> dict:
     """Replace the measurement by a record of its arguments and the verdicts by `state`."""
     state: dict = {"failing": (), "calls": []}
 
-    def measure(plan, workers=1, seed=12345, progress=None):
+    def measure(plan, workers=1, seed=12345, progress=None, scheduler=None):
         state["calls"].append((plan.replicates, seed, workers))
         if progress is not None:
             progress(1, 1)
