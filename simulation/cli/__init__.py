@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, ManifestError | ResultsError):
             return common.fail(str(exc), 2)
         raise
+    except common.CommandError as exc:
+        return common.fail(str(exc), exc.status)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except OSError as exc:  # the file system refused (full disk, no permission): not a usage error

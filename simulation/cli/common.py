@@ -24,6 +24,15 @@ class UsageError(Exception):
     """A bad command line or output folder; reported as one line, exit status 2."""
 
 
+class CommandError(Exception):
+    """A command that ran but could not finish (an executor broke down); one line and
+    ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting, so errors stay one line."""
 

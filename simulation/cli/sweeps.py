@@ -5,7 +5,9 @@ an experiment into its resumable store, and everything read from a store.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,26 +112,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """
     import shlex
 
-    from simulation.experiments.engine import ExecutorError, SchedulerError
-    from simulation.experiments.experiment import ExperimentError
-    from simulation.experiments.sweep import SweepError, print_summary, run_sweep
+    from simulation.experiments.sweep import print_summary, run_sweep
 
-    try:
-        experiment = _open_experiment(args)
-        report = run_sweep(
-            experiment,
-            args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            fresh=args.fresh,
-            retry_failed=args.retry_failed,
-            progress=True,
-            argv=[common.PROG, *args.argv],
-        )
-    except (ExperimentError, SweepError, SchedulerError) as exc:
-        raise common.UsageError(str(exc)) from None
-    except ExecutorError as exc:
-        return common.fail(str(exc), 1)
+    with _sweep_errors():
+        report = run_sweep(_open_experiment(args), args.out, **_sweep_settings(args))
     again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
     print_summary(report, command=f"{common.PROG} {shlex.join(again)}")
     from simulation.experiments.store import ResultsError
@@ -141,6 +127,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except ResultsError as exc:  # e.g. no run ok yet: the sweep itself is done, say why
         print(f"{common.PROG}: note: {' '.join(str(exc).split())}", file=sys.stderr)
     return 1 if report.stored_failed else 0
+
+
+def _sweep_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of `run_sweep` (and the studies on it) from the shared options."""
+    return {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "fresh": args.fresh,
+        "retry_failed": args.retry_failed,
+        "progress": True,
+        "argv": [common.PROG, *args.argv],
+    }
+
+
+@contextlib.contextmanager
+def _sweep_errors() -> Iterator[None]:
+    """A bad experiment, folder or scheduler is a usage error (exit 2); an executor that broke
+    down mid-way exits 1 (the finished runs are stored)."""
+    from simulation.experiments.engine import ExecutorError, SchedulerError
+    from simulation.experiments.experiment import ExperimentError
+    from simulation.experiments.sweep import SweepError
+
+    try:
+        yield
+    except (ExperimentError, SweepError, SchedulerError) as exc:
+        raise common.UsageError(str(exc)) from None
+    except ExecutorError as exc:
+        raise common.CommandError(str(exc), 1) from None
 
 
 def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception):
@@ -167,27 +181,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     down (the finished runs are kept), 2 for a bad experiment, folder or design.
     """
     from simulation.analysis.sensitivity import SensitivityError, format_table, method_of
-    from simulation.experiments.engine import ExecutorError, SchedulerError
-    from simulation.experiments.experiment import ExperimentError
-    from simulation.experiments.sweep import SweepError
     from simulation.report.studies import run_sensitivity
 
     try:
-        experiment = _open_experiment(args, check=method_of, check_error=SensitivityError)
-        report = run_sensitivity(
-            experiment,
-            args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            fresh=args.fresh,
-            retry_failed=args.retry_failed,
-            progress=True,
-            argv=[common.PROG, *args.argv],
-        )
-    except (ExperimentError, SweepError, SchedulerError) as exc:
-        raise common.UsageError(str(exc)) from None
-    except ExecutorError as exc:
-        return common.fail(str(exc), 1)
+        with _sweep_errors():
+            experiment = _open_experiment(args, check=method_of, check_error=SensitivityError)
+            report = run_sensitivity(experiment, args.out, **_sweep_settings(args))
     except SensitivityError as exc:
         return common.fail(str(exc), 1)
     sweep = report.sweep

@@ -32,6 +32,7 @@ from typing import Any
 from simulation.text import one_line
 
 MAX_BATCH = 16
+"""Most runs sent to a worker in one task (a default run takes about 60 ms)."""
 BATCHES_PER_WORKER = 8
 """Batch size is ``ceil(remaining / (workers * BATCHES_PER_WORKER))``, 1..MAX_BATCH: large
 while much remains (little per-task overhead), shrinking towards the end so the workers

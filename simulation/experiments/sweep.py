@@ -1,22 +1,18 @@
 """Run an experiment's runs on local processes or a Dask cluster, into a resumable store.
 
-In the flow: :mod:`simulation.experiments.experiment` (the runs) -> here (executors, batches, resume)
--> :mod:`simulation.experiments.store` (one SQLite file) -> ``simulation.experiments.store`` (tables, plots).
-The model is reached through :func:`simulation.experiments.runner.run_model` only: parameters and a
-seed in, a weekly frame and a summary out.
+In the flow: :mod:`simulation.experiments.experiment` (the runs) -> the engine
+(:mod:`simulation.experiments.engine`: executors, batches) -> here (what is left to run,
+resume, the manifest) -> :mod:`simulation.experiments.store` (one SQLite file, and the tidy
+frames read from it).
 
-- Workers run batches of runs (:func:`run_batch`) and return plain results; they never
-  touch the store. The coordinating process commits each run in its own transaction as its
-  batch comes back, so a kill at any moment loses at most the runs in flight.
-- At most ``WINDOW_PER_WORKER`` batches per worker are in flight, and runs are generated
-  lazily, so the coordinator's memory does not grow with the number of runs.
+- Workers never touch the store. This coordinating process commits each run in its own
+  transaction as its batch comes back, so a kill at any moment loses at most the runs in
+  flight; the engine keeps a bounded window of batches in flight and runs are generated
+  lazily, so memory does not grow with the number of runs.
 - A run's seed depends only on the experiment seed and its index (see
-  :mod:`simulation.experiments.experiment`), so the store's contents do not depend on the executor, on
-  the order runs finish in, or on how many times the sweep was interrupted and resumed.
-
-Executors: ``workers=1`` runs in this process; ``workers=N`` a pool of N spawned processes
-(each imports the model once); ``scheduler="tcp://host:port"`` an existing Dask cluster;
-``scheduler="local:N"`` a Dask ``LocalCluster`` of N single-threaded worker processes.
+  :mod:`simulation.experiments.experiment`), so the store's contents do not depend on the
+  executor, on the order runs finish in, or on how many times the sweep was interrupted and
+  resumed.
 """
 
 from __future__ import annotations
@@ -58,21 +54,6 @@ from simulation.experiments.store import (
     write_result,
 )
 from simulation.model.outputs import summary_names
-
-MAX_BATCH = 16
-"""Most runs sent to a worker in one task (a default run takes about 60 ms)."""
-BATCHES_PER_WORKER = 8
-"""Batch size is ``ceil(remaining / (workers * BATCHES_PER_WORKER))``, 1..MAX_BATCH: large
-while much remains (little per-task overhead), shrinking towards the end so the workers
-finish together (guided self-scheduling, Polychronopoulos & Kuck 1987)."""
-WINDOW_PER_WORKER = 4
-"""Batches in flight per worker: enough to keep every worker busy, few enough that memory
-stays flat whatever the number of runs."""
-
-FAIL_RUNS_ENV = "DTSIM_SWEEP_FAIL_RUNS"
-"""Test hook: comma-separated run ids that raise in the worker instead of running.
-Read by the workers (it reaches spawned processes and Dask workers through the
-environment); unset in normal use."""
 
 
 class SweepError(ValueError):
@@ -418,8 +399,6 @@ def print_summary(report: SweepReport, command: str | None = None, file: Any = N
 
 
 __all__ = [
-    "FAIL_RUNS_ENV",
-    "RESULTS_DIR",
     "ExecutorError",
     "SweepError",
     "SweepReport",

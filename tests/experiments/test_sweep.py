@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
+from simulation.experiments.engine import FAIL_RUNS_ENV
 from simulation.experiments.experiment import load_experiment
 from simulation.experiments.runner import replicate_seed
 from simulation.experiments.store import STORE_FILE, runs_frame
-from simulation.experiments.sweep import FAIL_RUNS_ENV, run_sweep
+from simulation.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
