@@ -26,7 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         args.argv = list(sys.argv[1:] if argv is None else argv)
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return status
     except (common.UsageError, FolderError, ScenarioError, ParameterError) as exc:
         return common.fail(str(exc), 2)
     except ValueError as exc:
@@ -40,11 +42,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return common.fail(str(exc), exc.status)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:  # `dtsim ... | head -1`: the reader has what it wanted
+        _silence_stdout()
+        return 0
     except OSError as exc:  # the file system refused (full disk, no permission): not a usage error
         where = f"{exc.filename}: " if exc.filename else ""
         return common.fail(f"{where}{exc.strerror or exc}", 1)
     except KeyboardInterrupt:
         return common.fail("interrupted", 130)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from simulation.experiments.folders import RESULTS_DIR
+from simulation.experiments.limits import CONFIRM_RUNS, MAX_REPLICATES
 from simulation.model.params import ParameterError, check_value
 
 PROG = "dtsim"
@@ -51,23 +52,27 @@ def replicates(text: str) -> int | str:
     if text == AUTO:
         return AUTO
     value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 or 'auto', got {text!r}")
+    if not 1 <= value <= MAX_REPLICATES:
+        raise argparse.ArgumentTypeError(
+            f"must be from 1 to {MAX_REPLICATES:,} or 'auto', got {text!r}"
+        )
     return value
 
 
 def replicate_count(text: str) -> int:
     """A number of replicates, without ``auto`` (``dtsim validate`` runs a fixed design)."""
     value = integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of replicates >= 1, got {text!r}")
+    if not 1 <= value <= MAX_REPLICATES:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of replicates from 1 to {MAX_REPLICATES:,}, got {text!r}"
+        )
     return value
 
 
 def max_replicates(text: str) -> int:
     value = integer(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text!r}")
+    if not 2 <= value <= MAX_REPLICATES:
+        raise argparse.ArgumentTypeError(f"must be from 2 to {MAX_REPLICATES:,}, got {text!r}")
     return value
 
 
@@ -180,6 +185,12 @@ def sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
     parser.add_argument(
         "--retry-failed", action="store_true", help="run again the runs stored as failed"
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"run a design of more than {CONFIRM_RUNS:,} runs (refused without it: a design "
+        "that large is more often a typo than a plan)",
     )
 
 

@@ -83,6 +83,12 @@ def add_commands(commands: Any) -> None:
         help=f"results folder (default: a new {RESULTS_DIR}/<scenario>-<time>/)",
     )
     common.executor_options(options, POOLED)
+    options.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a --out folder that is not empty (an earlier result there is "
+        "replaced; files dtsim did not write are never touched)",
+    )
 
     run = commands.add_parser(
         "run", parents=[options], help="run one scenario: outcome table, CSV files, run.png"
@@ -117,6 +123,12 @@ def add_commands(commands: Any) -> None:
         help=f"results folder (default: a new {RESULTS_DIR}/rerun-<scenario>-<time>/)",
     )
     common.executor_options(rerun, POOLED)
+    rerun.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a --out folder that is not empty (an earlier result there is "
+        "replaced; files dtsim did not write are never touched)",
+    )
     rerun.set_defaults(handler=cmd_rerun)
 
 
@@ -136,10 +148,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_replicate_options(args)
     scenario = load_scenario(args.scenario)
     (spec,) = _specs([scenario], args.weeks)
-    out = check_out(args.out)
+    out = check_out(args.out, args.force)
     print(f"{scenario.name}: {scenario.title}")
     print(textwrap.fill(scenario.story, width=88))
     print()
+    _announce_cost([spec], args)
     started = _now()
     timeseries, summary, auto = _run([spec], args, paired=False)
     folder = _finish("run", [spec], timeseries, summary, args.seed, out, args.argv, started, auto)
@@ -160,10 +173,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 f"scenario {name!r} given more than once; compare needs distinct names"
             )
     specs = _specs(scenarios, args.weeks)
-    out = check_out(args.out)
+    out = check_out(args.out, args.force)
     for scenario in scenarios:
         print(f"{scenario.name}: {scenario.title}")
     print()
+    _announce_cost(specs, args)
     started = _now()
     timeseries, summary, auto = _run(specs, args, paired=True)
     folder = _finish(
@@ -185,11 +199,11 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
     source: Path = args.folder
     record, specs = read_manifest(source)
-    out = check_out(args.out)
-    if out is not None and out.resolve() == source.resolve():
+    if args.out is not None and args.out.resolve() == source.resolve():
         raise common.UsageError(
-            f"--out {out}: is the folder being rerun; choose a new or empty folder"
+            f"--out {args.out}: is the folder being rerun; choose a new or empty folder"
         )
+    out = check_out(args.out, args.force)
     command, seed, replicates = record["command"], record["seed"], record["replicates"]
     _note_other_version(record, source)
     names = ", ".join(s.name for s in specs)
@@ -222,6 +236,21 @@ def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
         if weeks is None:
             raise
         raise ParameterError(f"{exc} (with --weeks {weeks})") from None
+
+
+def _announce_cost(specs: list[RunSpec], args: argparse.Namespace) -> None:
+    """A note before work estimated to take hours (``auto``: at its most replicates)."""
+    from simulation.experiments.engine import cores
+    from simulation.experiments.limits import cost_note, run_seconds
+
+    if args.replicates == common.AUTO:
+        replicates = args.max_replicates or MAX_REPLICATES
+    else:
+        replicates = args.replicates
+    seconds = replicates * sum(run_seconds(s.parameters) for s in specs)
+    note = cost_note(seconds, args.workers or cores())
+    if note is not None:
+        print(f"{common.PROG}: note: {note}", file=sys.stderr)
 
 
 def _check_replicate_options(args: argparse.Namespace) -> None:

@@ -138,6 +138,7 @@ def _sweep_settings(args: argparse.Namespace) -> dict[str, Any]:
         "retry_failed": args.retry_failed,
         "progress": True,
         "argv": [common.PROG, *args.argv],
+        "confirmed": args.yes,
     }
 
 
@@ -161,6 +162,7 @@ def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception
     """The experiment of ``sweep``/``sensitivity``: file valid, notes
     and title printed. `check` refuses a design the command cannot use (a usage error)."""
     from simulation.experiments.experiment import load_experiment
+    from simulation.experiments.limits import cost_note, run_seconds
 
     experiment = load_experiment(args.experiment)
     if check is not None:
@@ -171,7 +173,16 @@ def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception
     for note in experiment.notes:
         print(f"{common.PROG}: note: {note}", file=sys.stderr)
     print(f"{experiment.name}: {experiment.title}")
+    cost = cost_note(experiment.n_runs * run_seconds(experiment.base_parameters), _cores(args))
+    if cost is not None:
+        print(f"{common.PROG}: note: {cost}", file=sys.stderr)
     return experiment
+
+
+def _cores(args: argparse.Namespace) -> int:
+    from simulation.experiments.engine import cores
+
+    return args.workers or cores()
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiments.files import parameter_value, read_toml, shipped_dir
+from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
@@ -335,7 +336,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
             f"allowed: {', '.join(repr(s) for s in SAMPLERS)}"
         )
     seed = _whole(data, "seed", where, low=0)
-    replicates = _whole(data, "replicates", where, low=1)
+    replicates = _whole(data, "replicates", where, low=1, high=MAX_REPLICATES)
     samples = None
     levels = None
     if "levels" in data:
@@ -362,7 +363,8 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
                 f"{where}: missing key 'samples' (sampler = \"{sampler}\" needs the number of "
                 "points to draw, a whole number >= 1, e.g. samples = 256)"
             )
-        samples = _whole(data, "samples", where, low=2 if sampler in SENSITIVITY_SAMPLERS else 1)
+        low = 2 if sampler in SENSITIVITY_SAMPLERS else 1
+        samples = _whole(data, "samples", where, low=low, high=MAX_SAMPLES)
 
     base = _base_scenario(scenario_ref, path, where)
     weeks = None
@@ -467,6 +469,10 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
             )
         if not value:
             raise ExperimentError(f"{where}: {key} = [] is empty; allowed: one value or more")
+        if len(value) > MAX_COUNT:
+            raise ExperimentError(
+                f"{where}: {key} lists {len(value):,} values; allowed at most {MAX_COUNT:,}"
+            )
         values = tuple(_value(spec, v, f"{key}[{i}]", where) for i, v in enumerate(value))
         _check_distinct(values, key, where)
         return Dimension(name, values=values)
@@ -497,10 +503,10 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
             "values, ends included: a whole number >= 2)"
         )
     count = value["count"]
-    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+    if isinstance(count, bool) or not isinstance(count, int) or not 2 <= count <= MAX_COUNT:
         raise ExperimentError(
             f"{where}: {key}.count = {toml_repr(count)} is not allowed; "
-            "allowed: a whole number >= 2"
+            f"allowed: a whole number from 2 to {MAX_COUNT:,}"
         )
     values = _spaced(spec, low, high, count)
     if len(set(values)) < count:
@@ -640,11 +646,13 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _whole(data: dict[str, Any], key: str, where: str, low: int) -> int:
+def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int | None = None) -> int:
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+    too_big = high is not None and isinstance(value, int) and value > high
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or too_big:
+        allowed = f">= {low}" if high is None else f"from {low} to {high:,}"
         raise ExperimentError(
-            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number >= {low}"
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number {allowed}"
         )
     return value
 

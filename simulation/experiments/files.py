@@ -22,6 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from simulation.experiments.limits import MAX_FILE_BYTES, check_input_file, read_bounded
 from simulation.model.params import PARAMETERS
 from simulation.text import did_you_mean, one_line, toml_repr
 
@@ -57,17 +58,20 @@ def shipped_dir(kind: str) -> Path:
 def read_toml(
     path: Path, where: str, kind: str, error: type[Exception]
 ) -> tuple[dict[str, Any], str]:
-    """Read a TOML file of scenarios or experiments: (data, text), or `error` in one line."""
+    """Read a TOML file of scenarios or experiments: (data, text), or `error` in one line.
+
+    Only a regular file of at most :data:`~simulation.experiments.limits.MAX_FILE_BYTES` is
+    read; a UTF-8 byte-order mark (as some Windows editors save) is accepted.
+    """
+    check_input_file(path, where, kind, error)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{where}: no such {kind} file") from None
-    except IsADirectoryError:
-        raise error(f"{where}: is a folder, not a {kind} file") from None
+        raw = read_bounded(path)
     except OSError as exc:
         raise error(f"{where}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise error(f"{where}: larger than {MAX_FILE_BYTES:,} bytes; allowed at most that")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None
     try:
@@ -108,3 +112,29 @@ def file_sha256(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+NAME_MAX = 100
+"""Longest scenario name accepted in a folder name."""
+
+
+def check_name(name: object, where: str, error: type[Exception]) -> str:
+    """A scenario name as it may appear in a folder name: one plain path component.
+
+    Names from the command line are file stems and pass; a name read from an edited
+    manifest (``../x``) must not make dtsim write outside ``results/``.
+    """
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > NAME_MAX
+        or name in (".", "..")
+        or name.startswith(".")
+        or any(c in name for c in "/\\:")
+        or not name.isprintable()
+    ):
+        raise error(
+            f"{where}: name = {name!r:.60} is not allowed; allowed: a scenario name of at most "
+            f"{NAME_MAX} printable characters, without / \\ : and not starting with a dot"
+        )
+    return name

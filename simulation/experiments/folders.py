@@ -16,13 +16,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import CSV_OPTIONS
+from simulation.experiments.files import CSV_OPTIONS, check_name
 from simulation.experiments.provenance import manifest, utc_now
 from simulation.experiments.runner import RunSpec
 
 RESULTS_DIR = Path("results")
 """Default parent of every results folder: ``results/<scenario>-<time>/`` of a run,
 ``results/<experiment name>/`` of a sweep."""
+
+MARKER = ".dtsim-results"
+"""Written first into every results folder dtsim makes: its files may be replaced (--force)."""
 
 OUTPUT_FILES: frozenset[str] = frozenset(
     {
@@ -32,6 +35,7 @@ OUTPUT_FILES: frozenset[str] = frozenset(
         "run.png",
         "compare.png",
         "manifest.json",
+        MARKER,
     }
 )
 """Everything a run or comparison writes; a folder holding only these may be written again."""
@@ -41,18 +45,35 @@ class FolderError(ValueError):
     """A results folder cannot be used (holds other files, is a file); one line."""
 
 
-def check_out(out: Path | None) -> Path | None:
-    """Refuse an output folder that holds files these commands did not write, before running."""
+def check_out(out: Path | None, force: bool = False) -> Path | None:
+    """Refuse an output folder this command must not write into, before anything runs.
+
+    An empty or new folder is fine. A folder that holds anything needs ``force``; even then,
+    a file of the name dtsim would write is replaced only in a folder dtsim made (it holds
+    :data:`MARKER`), so a user's own ``summary.csv`` is never touched.
+    """
     if out is None:
         return None
     if out.exists() and not out.is_dir():
         raise FolderError(f"--out {out}: exists and is not a folder")
-    if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
-        if foreign:
+    if not out.is_dir():
+        return out
+    held = sorted(p.name for p in out.iterdir())
+    if not held:
+        return out
+    shown = f"{', '.join(held[:3])}{', ...' if len(held) > 3 else ''}"
+    if not force:
+        earlier = "an earlier dtsim result" if MARKER in held else "other files"
+        raise FolderError(
+            f"--out {out}: folder is not empty (holds {earlier}: {shown}); choose a new or "
+            "empty folder, or add --force to write there"
+        )
+    if MARKER not in held:
+        clash = sorted(set(held) & OUTPUT_FILES)
+        if clash:
             raise FolderError(
-                f"--out {out}: folder is not empty (holds {', '.join(foreign[:3])}"
-                f"{', ...' if len(foreign) > 3 else ''}); choose a new or empty folder"
+                f"--out {out}: holds {', '.join(clash)}, which dtsim did not write (no {MARKER}); "
+                "dtsim never replaces such files, even with --force: choose another folder"
             )
     return out
 
@@ -85,20 +106,29 @@ def write_results(
     (``figure(folder)``) and the manifest into it; return the folder.
 
     ``out=None`` makes a new folder under :data:`RESULTS_DIR` named after the scenarios (and
-    ``rerun-`` when ``extra`` holds ``rerun_of``). A given ``out`` loses every file an
-    earlier command wrote there first, so nothing stale survives beside the new files.
+    ``rerun-`` when ``extra`` holds ``rerun_of``). A given ``out`` (checked by
+    :func:`check_out`) made by dtsim loses every file an earlier command wrote there first,
+    so nothing stale survives beside the new files; in a user's folder no file is touched.
     ``extra`` adds keys to the manifest (``auto_replicates``, ``rerun_of``).
     """
     extra = dict(extra or {})
     names = [s.name for s in specs]
     parts = names if command == "run" else ["compare", *names]
+    for name in names:
+        check_name(name, "scenario", FolderError)
     if out is None:
         stem = "-".join(["rerun", *parts] if "rerun_of" in extra else parts)
         out = fresh_dir(RESULTS_DIR, stem)
     else:
+        made = not out.exists() or not any(out.iterdir())
         out.mkdir(parents=True, exist_ok=True)
-        for name in OUTPUT_FILES:
-            (out / name).unlink(missing_ok=True)
+        if made or (out / MARKER).is_file():
+            for name in OUTPUT_FILES:
+                (out / name).unlink(missing_ok=True)
+    (out / MARKER).write_text(
+        "This folder was written by dtsim; dtsim run/compare --force may replace its files.\n",
+        encoding="utf-8",
+    )
     for name, frame in frames.items():
         frame.to_csv(out / name, **CSV_OPTIONS)
     figure(out)
@@ -137,6 +167,7 @@ def json_safe(value: Any) -> Any:
 
 
 __all__ = [
+    "MARKER",
     "OUTPUT_FILES",
     "RESULTS_DIR",
     "FolderError",

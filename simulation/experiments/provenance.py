@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.experiments.files import check_name
+from simulation.experiments.limits import check_input_file, read_bounded
 from simulation.experiments.runner import RunSpec, replicate_seed
 from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import ParameterError, resolve
@@ -100,8 +102,11 @@ def read_manifest(folder: Path) -> tuple[dict[str, Any], list[RunSpec]]:
         raise ManifestError(
             f"{folder}: no manifest.json; only results folders of dtsim run or compare can be rerun"
         )
+    check_input_file(path, str(path), "manifest", ManifestError)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(read_bounded(path).decode("utf-8"))
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -153,6 +158,7 @@ def specs_from_manifest(record: Mapping[str, Any], where: str = "manifest") -> l
         params, interventions = entry.get("parameters"), entry.get("interventions")
         if not isinstance(name, str) or not name or not isinstance(title, str):
             raise ManifestError(f"{at}: name and title must be strings")
+        check_name(name, at, ManifestError)
         if not isinstance(params, dict) or not isinstance(interventions, list):
             raise ManifestError(f"{at}: parameters must be an object and interventions a list")
         try:

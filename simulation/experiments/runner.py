@@ -38,6 +38,8 @@ from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import ParameterError, resolve
 
 ID_COLUMNS: tuple[str, ...] = ("scenario", "replicate", "seed")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One scenario as it is run: everything needed to repeat it, nothing left to a file.

@@ -129,6 +129,12 @@ def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenar
                 f"{where}: {key} = {toml_repr(value)} is not allowed; "
                 f"allowed: {TOP_LEVEL_KEYS[key]}, not empty"
             )
+        control = next((c for c in value if not c.isprintable() and c not in "\n\t "), None)
+        if control is not None:
+            raise ScenarioError(
+                f"{where}: {key} holds the control character U+{ord(control):04X}; "
+                "allowed: plain text (a terminal would act on it)"
+            )
         texts[key] = _tidy(value)
     table = data.get("parameters", {})
     if not isinstance(table, dict):

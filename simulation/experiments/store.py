@@ -236,6 +236,12 @@ def runs_frame(folder: Path | str) -> Any:
         conn.close()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -452,6 +458,7 @@ def export_results(directory: str | Path, fmt: str, out: str | Path | None = Non
             frame.to_csv(temporary, **CSV_OPTIONS)
         else:
             frame.to_parquet(temporary, index=False)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; follow the umask
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

@@ -40,6 +40,7 @@ from simulation.experiments.engine import (
 )
 from simulation.experiments.experiment import Experiment, Run, canonical_json, load_experiment
 from simulation.experiments.folders import RESULTS_DIR
+from simulation.experiments.limits import LimitError, check_runs
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
@@ -119,6 +120,7 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
     argv: Sequence[str] | None = None,
+    confirmed: bool = False,
 ) -> SweepReport:
     """Run every run of ``experiment`` not yet in ``out``'s store; return what was done.
 
@@ -126,9 +128,14 @@ def run_sweep(
     made by a different design (another fingerprint) is refused unless ``fresh``, which
     deletes it first. Failed runs in the store are run again only with ``retry_failed``.
     ``workers`` (default: one per core) and ``scheduler`` (a Dask address or ``local:N``)
-    choose the executor; ``argv`` is recorded in the manifest.
+    choose the executor; ``argv`` is recorded in the manifest. A design of more than
+    :data:`~simulation.experiments.limits.CONFIRM_RUNS` runs needs ``confirmed``.
     """
     experiment = load_experiment(experiment)
+    try:
+        check_runs(experiment.n_runs, experiment.where, confirmed)
+    except LimitError as exc:
+        raise SweepError(str(exc)) from None
     folder = Path(out) if out is not None else RESULTS_DIR / experiment.name
     started_at = _utc_now()
     open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder

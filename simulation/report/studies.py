@@ -56,6 +56,7 @@ def run_sensitivity(
     retry_failed: bool = False,
     progress: bool = True,
     argv: Sequence[str] | None = None,
+    confirmed: bool = False,
 ) -> SensitivityReport:
     """Run (or resume) the experiment's sweep, then write ``sensitivity.csv`` and the figure.
 
@@ -70,6 +71,7 @@ def run_sensitivity(
         "fresh": fresh,
         "retry_failed": retry_failed,
         "progress": progress,
+        "confirmed": confirmed,
     }
     if argv is not None:
         kwargs["argv"] = list(argv)

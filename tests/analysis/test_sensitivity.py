@@ -153,7 +153,7 @@ BAD: list[tuple[str, str, str]] = [
     (
         "one trajectory",
         HEAD.format(sampler="morris") + "samples = 1\n" + RANGES,
-        "samples = 1 is not allowed; allowed: a whole number >= 2",
+        "samples = 1 is not allowed; allowed: a whole number from 2 to 1,000,000",
     ),
     (
         "no samples",

@@ -23,13 +23,14 @@ from simulation.report.tables import (
 
 SHIPPED = tuple(scenario_names())
 """Every file in scenarios/; the five lever scenarios of the README are among them."""
-RUN_FILES = {"timeseries.csv", "summary.csv", "run.png", "manifest.json"}
+RUN_FILES = {"timeseries.csv", "summary.csv", "run.png", "manifest.json", ".dtsim-results"}
 COMPARE_FILES = {
     "timeseries.csv",
     "summary.csv",
     "differences.csv",
     "compare.png",
     "manifest.json",
+    ".dtsim-results",
 }
 
 
@@ -140,13 +141,40 @@ def test_default_folder_is_new_each_time(small_scenario: Path, tmp_path: Path, m
     assert all({p.name for p in f.iterdir()} == RUN_FILES for f in folders)
 
 
-def test_out_folder_with_only_our_files_is_reused(small_scenario: Path, tmp_path: Path) -> None:
+def test_an_earlier_result_is_replaced_only_with_force(
+    small_scenario: Path, tmp_path: Path, capsys
+) -> None:
+    """Issue 11.8: a run into an earlier run's folder was silently replaced (exit 0)."""
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "compare.png").write_bytes(b"stale")
     assert main(["run", str(small_scenario), "--weeks", "3", "--out", str(out)]) == 0
+    before = (out / "summary.csv").read_bytes()
+    capsys.readouterr()
+    argv = ["run", str(small_scenario), "--weeks", "4", "--out", str(out)]
+    assert main(argv) == 2
+    line = error_line(capsys)
+    assert "earlier dtsim result" in line and "--force" in line
+    assert (out / "summary.csv").read_bytes() == before
+    (out / "compare.png").write_bytes(b"stale")  # a file an earlier compare wrote
+    assert main([*argv, "--force"]) == 0
     assert {p.name for p in out.iterdir()} == RUN_FILES
-    assert main(["run", str(small_scenario), "--weeks", "3", "--out", str(out)]) == 0
+    assert (out / "summary.csv").read_bytes() != before
+
+
+def test_the_users_own_files_are_never_touched(small_scenario: Path, tmp_path: Path, capsys) -> None:
+    """Issue 11.8: `--out` a folder holding the user's own summary.csv overwrote it."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "summary.csv").write_text("my own numbers\n")
+    argv = ["run", str(small_scenario), "--weeks", "3", "--out", str(out)]
+    assert main(argv) == 2
+    capsys.readouterr()
+    assert main([*argv, "--force"]) == 2
+    assert "did not write" in error_line(capsys)
+    assert (out / "summary.csv").read_text() == "my own numbers\n"
+    assert {p.name for p in out.iterdir()} == {"summary.csv"}
+    (out / "summary.csv").rename(out / "notes.csv")  # no clash: written beside, none touched
+    assert main([*argv, "--force"]) == 0
+    assert (out / "notes.csv").read_text() == "my own numbers\n"
 
 
 def test_out_folder_with_other_files_is_refused(small_scenario, tmp_path: Path, capsys) -> None:
@@ -227,7 +255,7 @@ def test_bad_scenario_file_exits_2_with_one_line(
     [
         (["run", "nope"], "unknown scenario 'nope'; available: " + ", ".join(sorted(SHIPPED))),
         (["run", "missing.toml"], "missing.toml: no such scenario file"),
-        (["run", "siloed", "--replicates", "0"], "argument --replicates: must be at least 1"),
+        (["run", "siloed", "--replicates", "0"], "argument --replicates: must be from 1 to 10,000"),
         (["run", "siloed", "--replicates", "two"], "argument --replicates: must be a whole"),
         (["run", "siloed", "--weeks", "0"], "argument --weeks: weeks must be in [1, 2600]"),
         (["run", "siloed", "--weeks", "99999"], "argument --weeks: weeks must be in [1, 2600]"),
@@ -245,7 +273,7 @@ def test_bad_scenario_file_exits_2_with_one_line(
         (["run", "siloed", "--replicates", "auto", "--ci-width", "ttm=1"], "unknown outcome 'ttm'"),
         (["run", "siloed", "--replicates", "auto", "--ci-width", "0.1,0.2"], "more than one"),
         (["run", "siloed", "--replicates", "auto", "--ci-width", "wide"], "'wide' is not a number"),
-        (["run", "siloed", "--max-replicates", "1"], "--max-replicates: must be at least 2"),
+        (["run", "siloed", "--max-replicates", "1"], "--max-replicates: must be from 2 to 10,000"),
         (["rerun"], "required: DIR"),
         (["launch"], "invalid choice: 'launch'"),
         ([], "required: COMMAND"),

@@ -61,7 +61,7 @@ BAD: list[tuple[str, str, str]] = [
         "wrong type",
         GRID.replace("replicates = 2", 'replicates = "ten"')
         + "[parameters]\ncollaboration = [0.1]\n",
-        'replicates = "ten" is not allowed; allowed: a whole number >= 1',
+        'replicates = "ten" is not allowed; allowed: a whole number from 1 to 10,000',
     ),
     (
         "bool seed",
@@ -153,7 +153,7 @@ BAD: list[tuple[str, str, str]] = [
     (
         "count < 2",
         GRID + "[parameters]\ncollaboration = { range = [0.0, 1.0], count = 1 }\n",
-        "parameters.collaboration.count = 1 is not allowed; allowed: a whole number >= 2",
+        "parameters.collaboration.count = 1 is not allowed; allowed: a whole number from 2 to 1,000",
     ),
     (
         "count missing",

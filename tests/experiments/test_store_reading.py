@@ -554,3 +554,18 @@ def test_short_names_are_initials_unless_they_clash() -> None:
         "shadow_lead_weeks"
     )
     assert all(name in PARAMETERS for name in ("collaboration", "marketing_budget"))
+
+
+def test_an_export_follows_the_umask(tmp_path: Path) -> None:
+    """Issue 11.11: exported files were created with mode 0600 (mkstemp's), whatever the umask."""
+    import os
+
+    runs = fake_runs([{"collaboration": 0.2}, {"collaboration": 0.8}], replicates=1)
+    folder = write_store(tmp_path / "s", ["collaboration"], runs, FAKE_OUTCOMES)
+    old = os.umask(0o022)
+    try:
+        for fmt in ("csv", "parquet"):
+            mode = export_results(folder, fmt).stat().st_mode & 0o777
+            assert mode == 0o644, oct(mode)
+    finally:
+        os.umask(old)
