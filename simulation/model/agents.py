@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from simulation.model.customers import CustomerAgentMixin
-from simulation.model.requests import Choice, Motive, Request, Status
+from simulation.model.requests import Choice, Motive, Request, Status, reached
 
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
@@ -123,7 +123,7 @@ class MarketingAgent(mesa.Agent):
     def learn_from_launch(self, request: Request, week: int) -> None:
         """An official delivery updates the expected wait and trust (moving averages)."""
         p = self.model.p
-        lead = week - request.submitted
+        lead = week - reached(request.submitted)
         self.expected_wait += p["wait_learning"] * (lead - self.expected_wait)
         # Satisfied in proportion to how much of the deadline the delivery kept.
         kept = min(1.0, request.deadline / max(week - request.raised, 1))
@@ -144,7 +144,7 @@ class MarketingAgent(mesa.Agent):
         self.waiting = [r for r in self.waiting if r.status != Status.LAUNCHED]
         if not self.waiting:
             return
-        oldest = week - min(r.submitted for r in self.waiting)
+        oldest = week - min(reached(r.submitted) for r in self.waiting)
         if oldest > self.expected_wait:
             rate = self.model.p["wait_learning"] / 4
             self.expected_wait += rate * (oldest - self.expected_wait)

@@ -16,7 +16,7 @@ import numpy as np
 
 from simulation.model.agents import ITAgent
 from simulation.model.estate import owner_code
-from simulation.model.requests import Request, Status
+from simulation.model.requests import Request, Status, reached
 
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
@@ -85,7 +85,7 @@ class Delivery:
         m.it_worked = sum(team.worked_this_week for team in m.it_teams)
         still: list[Request] = []
         for request in m.agency_work:
-            if request.ready_at <= m.week_abs:
+            if reached(request.ready_at) <= m.week_abs:
                 self.finish_build(request)
             else:
                 still.append(request)
@@ -112,11 +112,12 @@ class Delivery:
             return
         c = m.collaboration
         now = m.week_abs
-        mean_age = sum(now - r.submitted_build + 1 for r in queue) / len(queue)
+        mean_age = sum(now - reached(r.submitted_build) + 1 for r in queue) / len(queue)
         mean_value = sum(r.value for r in queue) / len(queue)
         queue.sort(
             key=lambda r: (
-                (1 - c) * (now - r.submitted_build + 1) / mean_age + c * r.value / mean_value
+                (1 - c) * (now - reached(r.submitted_build) + 1) / mean_age
+                + c * r.value / mean_value
             )
         )  # highest priority last, so that `pop()` takes it
 
@@ -163,7 +164,7 @@ class Delivery:
         m.finished = []
         still_setting_up: list[Request] = []
         for request in m.shadow_setups:
-            (ready if request.ready_at <= m.week_abs else still_setting_up).append(request)
+            (ready if reached(request.ready_at) <= m.week_abs else still_setting_up).append(request)
         m.shadow_setups = still_setting_up
         stop = p["delivery_stop_week"]
         if stop >= 0 and m.week >= stop:

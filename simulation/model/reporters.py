@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.model.requests import Motive, Status
+from simulation.model.requests import Motive, Status, reached
 from simulation.stats import km_median
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def _km_over(m: Model, marketing_only: bool) -> tuple[float, bool]:
     observed = np.zeros(len(requests), dtype=bool)
     for i, r in enumerate(requests):
         if r.status == Status.LAUNCHED:
-            durations[i] = r.launched - r.raised
+            durations[i] = reached(r.launched) - r.raised
             observed[i] = True
         else:
             durations[i] = now - r.raised

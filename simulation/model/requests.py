@@ -2,7 +2,9 @@
 
 A request is raised by a marketing agent (``owner`` its index) or by IT itself (``owner``
 None); IT's migration of a found shadow tool is work of the same shape that was never
-raised (``migration_of`` the estate row, ``id`` None). Statuses, channel choices and
+raised (``migration_of`` the estate row, ``id`` None). A week the request has not reached
+yet (sent to IT, ready, in the build queue, live) is None, so that using it is an error
+rather than arithmetic on a sentinel. Statuses, channel choices and
 shadow-purchase motives are `StrEnum`s: they compare equal to their strings, so frames and
 files keep the words they always had.
 """
@@ -57,19 +59,26 @@ class Request:
     fit: float  # own-tool preference, drawn once (partnering: half prefer their own tool)
     status: Status = Status.DEFERRED
     shadow: bool = False
-    submitted: int = -1  # week sent to IT (set when it is)
+    submitted: int | None = None  # week sent to IT
     review_left: float = 0.0
     effort_left: float = 0.0
-    ready_at: int = -1  # week a shadow tool or an agency build is ready (set when bought)
+    ready_at: int | None = None  # week a shadow tool or an agency build is ready
     reworks: int = 0
     agency: bool = False
     migration_of: int | None = None  # estate row of the shadow tool IT migrates
-    submitted_build: int = -1  # week it joined IT's build queue (set when it does)
-    launched: int = -1  # week it went live (set when it does)
+    submitted_build: int | None = None  # week it joined IT's build queue
+    launched: int | None = None  # week it went live
 
     @property
     def is_migration(self) -> bool:
         return self.migration_of is not None
 
 
-__all__ = ["Choice", "Motive", "Request", "Status"]
+def reached(week: int | None) -> int:
+    """A week the request must have reached where it is read (None there is a bookkeeping bug)."""
+    if week is None:
+        raise ValueError("a request's week was read before the request reached it")
+    return week
+
+
+__all__ = ["Choice", "Motive", "Request", "Status", "reached"]

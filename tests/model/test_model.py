@@ -185,7 +185,7 @@ def test_littles_law_holds_for_the_it_queue(seed: int) -> None:
     summary = summarize(model)
     lam, mean_backlog = summary["little_arrivals_per_week"], summary["little_mean_backlog"]
     start, end, weeks = model.week_abs - model.week, model.week_abs, model.week
-    official = [r for r in model.requests if r.submitted >= 0]
+    official = [r for r in model.requests if r.submitted is not None]
     assert all(not r.shadow for r in official)
     assert model.in_it == sum(r.status != "launched" for r in official)
 
