@@ -55,7 +55,7 @@ class Delivery:
             reserve = p["campaign_allowance"] * p["budget_horizon"]
             if agent.budget - cost >= reserve:
                 agent.budget -= cost
-                m.spend_agency += cost
+                m.ledger.spend_agency += cost
                 request.agency = True
                 request.ready_at = m.week_abs + max(
                     1, math.ceil(request.effort_left / p["team_rate"])
@@ -82,7 +82,7 @@ class Delivery:
         m.corner_cutting = self.backlog_pressure()
         self.order_queue()
         m.agents_by_type[ITAgent].shuffle_do("work")
-        m.it_worked = sum(team.worked_this_week for team in m.it_teams)
+        m.ledger.it_worked = sum(team.worked_this_week for team in m.it_teams)
         still: list[Request] = []
         for request in m.agency_work:
             if reached(request.ready_at) <= m.week_abs:
@@ -141,7 +141,7 @@ class Delivery:
                 done.append(request)
                 continue
             request.reworks += 1
-            m.reworks += 1
+            m.ledger.reworks += 1
             request.effort_left = self.build_effort(request.effort) * p["rework_effort_share"]
             if request.owner is not None:
                 m.marketing[request.owner].learn_from_rework()
@@ -152,7 +152,7 @@ class Delivery:
                 m.agency_work.append(request)
             else:
                 m.build_queue.append(request)
-        m.deliveries += len(m.finished)
+        m.ledger.deliveries += len(m.finished)
         m.finished = done
 
     def launch(self) -> None:

@@ -81,7 +81,6 @@ class DigitalTransformationModel(mesa.Model):
         self.launched_requests: list[Request] = []  # live: every launch, in order
         self.dropped_requests: list[Request] = []  # never delivered: dropped or worked around
         self.in_it = 0  # official requests submitted and not launched yet (Little's law)
-        self._new_counters()
         self.ledger = Ledger(motives=tuple(Motive))
         # The week's split of the technology budget, written by `tech_budget` (docs/ODD.md).
         self.change_budget = self.it_spend = self.it_capacity = self.capacity_per_team = 0.0
@@ -116,26 +115,6 @@ class DigitalTransformationModel(mesa.Model):
             )
             for i, name in enumerate(STREAMS)
         }
-
-    def _new_counters(self) -> None:
-        """Counters of this week's events, read by the reporters."""
-        self.raised_marketing = 0
-        self.raised_it = 0
-        self.shadow_bought = {motive: 0 for motive in Motive}
-        self.breaches_official = 0
-        self.breaches_shadow = 0
-        self.deliveries = 0
-        self.reworks = 0
-        self.spend_shadow = 0.0
-        self.spend_agency = 0.0
-        self.found = 0
-        self.dropped = 0
-        self.workarounds = 0
-        self.migrated = 0
-        self.shut_down = 0
-        self.it_worked = 0.0
-        # (kind, detail) for the event feed; interventions are noted before the week starts
-        self.events: list[tuple[str, str]] = self.leadership.take_events()
 
     def _seed_estate(self) -> None:
         """A running firm: an estate of official systems and some shadow tools."""
@@ -187,7 +166,7 @@ class DigitalTransformationModel(mesa.Model):
         # The levers in force this week (after interventions; adaptive leaders move them at
         # the end of the week, for the next one).
         self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
-        self._new_counters()
+        self.ledger.new_week(self.leadership.take_events())  # interventions open the feed
         self.raise_requests()
         self.choose_channels()
         self.review()
@@ -200,7 +179,7 @@ class DigitalTransformationModel(mesa.Model):
         self.update_beliefs()
         self.allocate_budget()
         self.adapt_leaders()
-        self._account()
+        self.ledger.account(self.customers.churned_this_week, self.in_it, self.it_spend)
 
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
@@ -238,8 +217,8 @@ class DigitalTransformationModel(mesa.Model):
                 self.marketing[owner].pending.append(request)
             else:
                 self.submit(request)
-        self.raised_it = n_it
-        self.raised_marketing = n - n_it
+        self.ledger.raised_it = n_it
+        self.ledger.raised_marketing = n - n_it
 
     # 2 ---------------------------------------------------------------------------------
     def choose_channels(self) -> None:
@@ -268,16 +247,16 @@ class DigitalTransformationModel(mesa.Model):
         request.shadow = True
         request.ready_at = self.week_abs + max(1, round(p["shadow_lead_weeks"]))
         agent.budget -= p["shadow_setup_cost"]
-        self.spend_shadow += p["shadow_setup_cost"]
+        self.ledger.spend_shadow += p["shadow_setup_cost"]
         self.shadow_setups.append(request)
-        self.shadow_bought[reason] += 1
-        self.events.append(("shadow purchase", reason))
+        self.ledger.shadow_bought[reason] += 1
+        self.ledger.events.append(("shadow purchase", reason))
 
     def drop(self, request: Request) -> None:
         """A deferred request whose deadline passed is dropped: the feature never comes."""
         request.status = Status.DROPPED
         self.dropped_requests.append(request)
-        self.dropped += 1
+        self.ledger.dropped += 1
 
     def work_around(self, request: Request) -> None:
         """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
@@ -285,10 +264,10 @@ class DigitalTransformationModel(mesa.Model):
         p = self.p
         request.status = Status.DROPPED
         self.dropped_requests.append(request)
-        self.workarounds += 1
+        self.ledger.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
         self.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
-        self.events.append(("workaround", "personal tool or spreadsheet"))
+        self.ledger.events.append(("workaround", "personal tool or spreadsheet"))
 
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:
@@ -346,7 +325,7 @@ class DigitalTransformationModel(mesa.Model):
         migrate = (
             rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * self.collaboration
         )
-        self.found += int(found.size)
+        self.ledger.found += int(found.size)
         for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
             owner = int(e.owner[row])
             if keep:
@@ -367,14 +346,14 @@ class DigitalTransformationModel(mesa.Model):
                 )
                 work.submitted_build = self.week_abs
                 self.build_queue.append(work)
-                self.migrated += 1
-                self.events.append(("shadow tool migrated", f"owner {owner}"))
+                self.ledger.migrated += 1
+                self.ledger.events.append(("shadow tool migrated", f"owner {owner}"))
             else:
                 e.retire(np.array([row]))
-                self.shut_down += 1
+                self.ledger.shut_down += 1
                 if owner >= 0:
                     self.marketing[owner].lose_trust(p["trust_shutdown_loss"])
-                self.events.append(("shadow tool shut down", f"owner {owner}"))
+                self.ledger.events.append(("shadow tool shut down", f"owner {owner}"))
 
     @property
     def catch_chance(self) -> float:
@@ -393,11 +372,11 @@ class DigitalTransformationModel(mesa.Model):
                 self.breach_hits = np.zeros(self.customers.n)
             self.breach_hits += self.customers.hit_by_breach(e.channels[row])
             if e.shadow[row]:
-                self.breaches_shadow += 1
-                self.events.append(("breach", "shadow"))
+                self.ledger.breaches_shadow += 1
+                self.ledger.events.append(("breach", "shadow"))
             else:
-                self.breaches_official += 1
-                self.events.append(("breach", "official"))
+                self.ledger.breaches_official += 1
+                self.ledger.events.append(("breach", "official"))
                 for agent in self.marketing:
                     agent.lose_trust(self.p["trust_breach_loss"])
 
@@ -452,25 +431,6 @@ class DigitalTransformationModel(mesa.Model):
     def lever_set(self, name: str) -> float:
         """A lever as leadership set it (before any adaptive leader's move)."""
         return self.leadership.lever_set(name)
-
-    def _account(self) -> None:
-        """Fold this week's events into the run's totals and rolling windows."""
-        t = self.ledger.totals
-        t["raised_marketing"] += self.raised_marketing
-        t["raised_it"] += self.raised_it
-        t["breaches_official"] += self.breaches_official
-        t["breaches_shadow"] += self.breaches_shadow
-        t["deliveries"] += self.deliveries
-        t["reworks"] += self.reworks
-        t["churned"] += self.customers.churned_this_week
-        t["dropped"] += self.dropped
-        t["workarounds"] += self.workarounds
-        for reason, count in self.shadow_bought.items():
-            t[reason] += count
-        self.ledger.backlog_sum += self.in_it
-        self.ledger.record_spend(
-            self.spend_shadow, self.spend_shadow + self.it_spend + self.spend_agency
-        )
 
 
 CONTAINERS: dict[str, str] = {

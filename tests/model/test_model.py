@@ -290,7 +290,7 @@ def test_the_conservation_check_catches_a_leak(monkeypatch) -> None:
 
     def leaky_drop(self, request) -> None:
         request.status = "dropped"
-        self.dropped += 1
+        self.ledger.dropped += 1
 
     monkeypatch.setattr(DigitalTransformationModel, "drop", leaky_drop)
     leaking = DigitalTransformationModel(rng=5, **DROPPING)
