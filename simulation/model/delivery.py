@@ -159,7 +159,7 @@ class Delivery:
         """Finished work goes live; the estate turns over as old systems retire."""
         m = self.model
         p = m.p
-        m._retire_systems()
+        m.estate.turn_over(m.streams["estate"])
         ready = m.held + m.finished
         m.finished = []
         still_setting_up: list[Request] = []

@@ -17,13 +17,13 @@ from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation
 from simulation.model.delivery import Delivery
-from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate, owner_code
+from simulation.model.estate import N_CHANNELS, Estate, owner_code
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
 from simulation.model.params import resolve
 from simulation.model.reporters import REPORTERS
-from simulation.model.requests import Motive, Request, Status
+from simulation.model.requests import Motive, Request, Status, draw_requests
 
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that
 # two runs with the same seed and different levers face the same market wherever the
@@ -89,10 +89,9 @@ class DigitalTransformationModel(mesa.Model):
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
-        self.estate = Estate(
-            max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
+        self.estate = Estate.of_running_firm(
+            p, self.streams["estate"], self.official_hazard(0.0), self.shadow_hazard()
         )
-        self._seed_estate()
         self.freshness = np.full(N_CHANNELS, self._steady_freshness())
         self.customers = CustomerPopulation(
             p["n_customers"], p, self.streams["customers"], self.streams
@@ -116,34 +115,12 @@ class DigitalTransformationModel(mesa.Model):
             for i, name in enumerate(STREAMS)
         }
 
-    def _seed_estate(self) -> None:
-        """A running firm: an estate of official systems and some shadow tools."""
-        p, rng = self.p, self.streams["estate"]
-        n = p["initial_systems"]
-        shadow = rng.random(n) < p["initial_shadow_share"]
-        channels = self._draw_channels(n, rng)
-        owners = rng.integers(0, p["n_marketing"], n)
-        for i in range(n):
-            if shadow[i]:
-                self.estate.add(
-                    True, int(owners[i]), channels[i], self.shadow_hazard(), p["shadow_weekly_cost"]
-                )
-            else:
-                self.estate.add(False, -1, channels[i], self.official_hazard(0.0), 0.0)
-
     def _steady_freshness(self) -> float:
         """Freshness a channel holds when requests launch at their raised rate."""
         p = self.p
         launches = p["n_marketing"] * p["request_rate"] * (1 + p["it_request_ratio"])
         per_channel = launches * p["channels_per_request"] / N_CHANNELS
         return per_channel / max(p["freshness_decay"], 1e-9)
-
-    def _draw_channels(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        k = 1 + rng.binomial(
-            N_CHANNELS - 1, (self.p["channels_per_request"] - 1) / (N_CHANNELS - 1), n
-        )
-        keys = rng.random((n, N_CHANNELS))
-        return keys.argsort(axis=1).argsort(axis=1) < k[:, None]
 
     # --- the weekly cycle (docs/ODD.md section 3) ----------------------------------------
     def step(self) -> None:
@@ -184,41 +161,15 @@ class DigitalTransformationModel(mesa.Model):
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
         """Marketing agents raise requests (Poisson); IT raises its own at a fraction of that."""
-        p, rng = self.p, self.streams["requests"]
-        per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
-        n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
-        n = int(per_agent.sum()) + n_it
-        if n == 0:
-            return
-        owners = np.concatenate(
-            [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, NO_OWNER)]
-        )
-        value = rng.lognormal(-0.125, 0.5, n)  # mean 1
-        effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
-        deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
-        needs_it = rng.random(n) < p["needs_it_share"]
-        fit = rng.normal(0.0, 1.0, n)
-        channels = self._draw_channels(n, rng)
-        for i in range(n):
-            owner = None if owners[i] == NO_OWNER else int(owners[i])
-            request = Request(
-                len(self.requests),
-                owner,
-                self.week_abs,
-                float(value[i]),
-                float(effort[i]),
-                float(deadline[i]),
-                channels[i],
-                bool(needs_it[i] or owner is None),
-                float(fit[i]),
-            )
+        new = draw_requests(self.p, self.streams["requests"], self.week_abs, len(self.requests))
+        for request in new:
             self.requests.append(request)
-            if owner is not None:
-                self.marketing[owner].pending.append(request)
+            if request.owner is not None:
+                self.marketing[request.owner].pending.append(request)
             else:
                 self.submit(request)
-        self.ledger.raised_it = n_it
-        self.ledger.raised_marketing = n - n_it
+        self.ledger.raised_it = sum(request.owner is None for request in new)
+        self.ledger.raised_marketing = len(new) - self.ledger.raised_it
 
     # 2 ---------------------------------------------------------------------------------
     def choose_channels(self) -> None:
@@ -302,13 +253,6 @@ class DigitalTransformationModel(mesa.Model):
         p = self.p
         controls = p["controls_shadow"] * (1 - p["underground"] * self.governance)
         return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
-
-    def _retire_systems(self) -> None:
-        e = self.estate
-        rows = e.live_rows()
-        if rows.size == 0:
-            return
-        e.retire(rows[self.streams["estate"].random(rows.size) < e.retire_rate[rows]])
 
     # 7 ---------------------------------------------------------------------------------
     def discover(self) -> None:
