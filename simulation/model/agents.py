@@ -82,7 +82,7 @@ class MarketingAgent(mesa.Agent):
             + p["w_fit"] * request.fit
             + p["w_habit"] * self.habit
             + p["w_budget"] * math.log1p(self.budget / max(cost, 1e-9))
-            - p["w_deterrence"] * model.governance * model.catch_chance
+            - p["w_deterrence"] * model.governance * model.security.catch_chance
             - loyalty
         )
         return v_it, v_shadow, v_defer, v_work

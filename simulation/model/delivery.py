@@ -27,6 +27,7 @@ class Delivery:
 
     def __init__(self, model: DigitalTransformationModel) -> None:
         self.model = model
+        self.corner_cutting = 0.0  # 0..1, set by `build` each week (the capability trap)
 
     def review(self) -> None:
         """The change board works its queue first come, first served, at finite capacity."""
@@ -79,7 +80,7 @@ class Delivery:
     def build(self) -> None:
         """IT teams work the queue (first come first served in silos, by value when planning is joint)."""
         m = self.model
-        m.corner_cutting = self.backlog_pressure()
+        self.corner_cutting = self.backlog_pressure()
         self.order_queue()
         m.agents_by_type[ITAgent].shuffle_do("work")
         m.ledger.it_worked = sum(team.worked_this_week for team in m.it_teams)
@@ -125,6 +126,31 @@ class Delivery:
         m = self.model
         return m.build_queue.pop() if m.build_queue else None
 
+    def add_migration(self, row: int) -> None:
+        """IT's work to bring a found shadow tool (estate row `row`) under its controls.
+
+        It is built like any approved request but never raised, reworked or launched: the
+        tool turned official when it was found.
+        """
+        m = self.model
+        p = m.p
+        work = Request(
+            None,
+            None,
+            m.week_abs,
+            1.0,
+            p["migration_effort"],
+            0.0,
+            m.estate.channels[row].copy(),
+            True,
+            0.0,
+            status=Status.BUILD,
+            effort_left=p["migration_effort"],
+            migration_of=row,
+        )
+        work.submitted_build = m.week_abs
+        m.build_queue.append(work)
+
     def finish_build(self, request: Request) -> None:
         m = self.model
         m.finished.append(request)
@@ -134,7 +160,7 @@ class Delivery:
         m = self.model
         p, rng = m.p, m.streams["rework"]
         chance = p["rework_prob"] * (1 - p["rework_collab_reduction"] * m.collaboration)
-        chance += p["pressure_rework"] * m.corner_cutting
+        chance += p["pressure_rework"] * self.corner_cutting
         done: list[Request] = []
         for request in m.finished:
             if request.is_migration or rng.random() >= chance:
@@ -174,8 +200,8 @@ class Delivery:
         launching = [r for r in ready if not r.is_migration]  # migrations went official already
         if not launching:
             return
-        official_hazard = m.official_hazard(m.corner_cutting)
-        shadow_hazard = m.shadow_hazard()
+        official_hazard = m.security.official_hazard(self.corner_cutting)
+        shadow_hazard = m.security.shadow_hazard()
         for request in launching:
             if not request.shadow:
                 m.in_it -= 1

@@ -24,6 +24,7 @@ from simulation.model.levers import Leadership
 from simulation.model.params import resolve
 from simulation.model.reporters import REPORTERS
 from simulation.model.requests import Motive, Request, Status, draw_requests
+from simulation.model.security import Security
 
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that
 # two runs with the same seed and different levers face the same market wherever the
@@ -64,8 +65,6 @@ class DigitalTransformationModel(mesa.Model):
         self.marketing_budget: float = p["marketing_budget"]
         self.leadership = Leadership(self)
         self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
-        self.corner_cutting = 0.0  # 0..1, set by `build` each week
-        self.breach_hits: np.ndarray | None = None  # per customer, set by `breaches` each week
         self.choice_rng = self.streams["choice"]
         self.week_abs = 0  # weeks since the start, warm-up included
         self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
@@ -86,11 +85,15 @@ class DigitalTransformationModel(mesa.Model):
         self.change_budget = self.it_spend = self.it_capacity = self.capacity_per_team = 0.0
         self.tech_budget = Budget(self)
         self.delivery = Delivery(self)
+        self.security = Security(self)
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
         self.estate = Estate.of_running_firm(
-            p, self.streams["estate"], self.official_hazard(0.0), self.shadow_hazard()
+            p,
+            self.streams["estate"],
+            self.security.official_hazard(0.0),
+            self.security.shadow_hazard(),
         )
         self.freshness = np.full(N_CHANNELS, self._steady_freshness())
         self.customers = CustomerPopulation(
@@ -240,89 +243,15 @@ class DigitalTransformationModel(mesa.Model):
         """Finished work goes live; the estate turns over as old systems retire."""
         self.delivery.launch()
 
-    def official_hazard(self, corner_cutting: float) -> float:
-        """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
-        p = self.p
-        controls = (p["controls_base"] + p["controls_governance"] * self.governance) * (
-            1 - p["pressure_controls"] * corner_cutting
-        )
-        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
-
-    def shadow_hazard(self) -> float:
-        """Shadow tools have weak controls, weaker still when strictness drives them underground."""
-        p = self.p
-        controls = p["controls_shadow"] * (1 - p["underground"] * self.governance)
-        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
-
     # 7 ---------------------------------------------------------------------------------
     def discover(self) -> None:
-        """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
-        p, e, rng = self.p, self.estate, self.streams["discovery"]
-        rate = p["discovery_rate"] * self.governance
-        if rate <= 0:
-            return
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
-        found = rows[rng.random(rows.size) < rate]
-        if found.size == 0:
-            return
-        migrate = (
-            rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * self.collaboration
-        )
-        self.ledger.found += int(found.size)
-        for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
-            owner = int(e.owner[row])
-            if keep:
-                e.make_official(np.array([row]), self.official_hazard(self.corner_cutting))
-                work = Request(
-                    None,
-                    None,
-                    self.week_abs,
-                    1.0,
-                    p["migration_effort"],
-                    0.0,
-                    e.channels[row].copy(),
-                    True,
-                    0.0,
-                    status=Status.BUILD,
-                    effort_left=p["migration_effort"],
-                    migration_of=row,
-                )
-                work.submitted_build = self.week_abs
-                self.build_queue.append(work)
-                self.ledger.migrated += 1
-                self.ledger.events.append(("shadow tool migrated", f"owner {owner}"))
-            else:
-                e.retire(np.array([row]))
-                self.ledger.shut_down += 1
-                if owner >= 0:
-                    self.marketing[owner].lose_trust(p["trust_shutdown_loss"])
-                self.ledger.events.append(("shadow tool shut down", f"owner {owner}"))
-
-    @property
-    def catch_chance(self) -> float:
-        """Chance a shadow tool is found within a year at the current strictness."""
-        return 1.0 - (1.0 - self.p["discovery_rate"] * self.governance) ** 52
+        """IT finds shadow tools and migrates or shuts them down (`Security.discover`)."""
+        self.security.discover()
 
     # 8 ---------------------------------------------------------------------------------
     def breaches(self) -> None:
-        """Each live system may be breached; a breach hits its channels' customers and trust."""
-        e, rng = self.estate, self.streams["breaches"]
-        rows = e.live_rows()
-        hit = rows[rng.random(rows.size) < e.hazard[rows]]
-        self.breach_hits = None  # breaches that touched each customer this week
-        for row in hit.tolist():
-            if self.breach_hits is None:
-                self.breach_hits = np.zeros(self.customers.n)
-            self.breach_hits += self.customers.hit_by_breach(e.channels[row])
-            if e.shadow[row]:
-                self.ledger.breaches_shadow += 1
-                self.ledger.events.append(("breach", "shadow"))
-            else:
-                self.ledger.breaches_official += 1
-                self.ledger.events.append(("breach", "official"))
-                for agent in self.marketing:
-                    agent.lose_trust(self.p["trust_breach_loss"])
+        """Live systems may be breached, hitting customers and trust (`Security.breaches`)."""
+        self.security.breaches()
 
     # 9 ---------------------------------------------------------------------------------
     def channel_quality(self) -> np.ndarray:
@@ -334,7 +263,7 @@ class DigitalTransformationModel(mesa.Model):
     def update_customers(self) -> None:
         """Customers' satisfaction, churn and arrivals, as array operations."""
         self.freshness *= 1.0 - self.p["freshness_decay"]
-        self.customers.update(self.channel_quality(), self.breach_hits)
+        self.customers.update(self.channel_quality(), self.security.breach_hits)
 
     # 10 --------------------------------------------------------------------------------
     def update_beliefs(self) -> None:
