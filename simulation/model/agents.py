@@ -41,16 +41,16 @@ class MarketingAgent(mesa.Agent):
         still_pending: list[Request] = []
         for request in self.pending:
             if model.week_abs - request.raised > request.deadline:
-                model.drop(request)
+                model.delivery.drop(request)
                 continue
             choice = self._choose(request)
             if choice == Choice.IT:
-                model.submit(request)
+                model.delivery.submit(request)
                 self.waiting.append(request)
             elif choice == Choice.SHADOW:
-                model.buy_shadow(request, self, self._shadow_reason(request))
+                model.delivery.buy_shadow(request, self, self._shadow_reason(request))
             elif choice == Choice.WORKAROUND:
-                model.work_around(request)
+                model.delivery.work_around(request)
             else:
                 still_pending.append(request)
         self.pending = still_pending

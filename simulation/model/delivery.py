@@ -1,10 +1,12 @@
-"""IT delivery: the change board's review, the build queue, rework and launch.
+"""Delivery: the routes a request takes from marketing's choice to a live system or nowhere.
 
-Official work passes review (work that grows with governance, shrinks with collaboration),
-then waits in the build queue (ordered by age in silos, by value under joint planning),
-is built by IT's teams or by an agency marketing pays, may be reworked, and goes live.
-Shadow tools skip all of it and launch when set up. The queues stay on the model, where
-the conservation check and the app see them; this component moves requests between them.
+Official work is submitted (`submit`), passes review (work that grows with governance,
+shrinks with collaboration), then waits in the build queue (ordered by age in silos, by value
+under joint planning), is built by IT's teams or by an agency marketing pays, may be
+reworked, and goes live. A shadow tool (`buy_shadow`) skips all of it and launches when set
+up; a dropped or worked-around request (`drop`, `work_around`) never launches. The queues
+stay on the model, where the conservation check and the app see them; this component moves
+requests between them.
 """
 
 from __future__ import annotations
@@ -16,19 +18,66 @@ import numpy as np
 
 from simulation.model.agents import ITAgent
 from simulation.model.estate import owner_code
-from simulation.model.requests import Request, Status, reached
+from simulation.model.requests import Motive, Request, Status, reached
 
 if TYPE_CHECKING:
+    from simulation.model.agents import MarketingAgent
     from simulation.model.model import DigitalTransformationModel
 
 
 class Delivery:
-    """Moves requests from review to build, rework and launch."""
+    """Routes marketing's choices, and moves official work from review to build, rework and launch."""
 
     def __init__(self, model: DigitalTransformationModel) -> None:
         self.model = model
         self.corner_cutting = 0.0  # 0..1, set by `build` each week (the capability trap)
 
+    # --- the routes of marketing's channel choice (step 2) -------------------------------
+    def submit(self, request: Request) -> None:
+        """Send a request to IT: it waits for review first."""
+        m = self.model
+        p = m.p
+        request.status = Status.REVIEW
+        request.submitted = m.week_abs
+        work = p["review_work"] * m.governance * (1 - p["review_collab_saving"] * m.collaboration)
+        request.review_left = work * m.streams["review"].exponential() if work > 0 else 0.0
+        m.review_queue.append(request)
+        m.in_it += 1
+        m.ledger.totals["submitted"] += 1
+
+    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: Motive) -> None:
+        """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
+        m = self.model
+        p = m.p
+        request.status = Status.BUILD
+        request.shadow = True
+        request.ready_at = m.week_abs + max(1, round(p["shadow_lead_weeks"]))
+        agent.budget -= p["shadow_setup_cost"]
+        m.ledger.spend_shadow += p["shadow_setup_cost"]
+        m.shadow_setups.append(request)
+        m.ledger.shadow_bought[reason] += 1
+        m.ledger.events.append(("shadow purchase", reason))
+
+    def drop(self, request: Request) -> None:
+        """A deferred request whose deadline passed is dropped: the feature never comes."""
+        m = self.model
+        request.status = Status.DROPPED
+        m.dropped_requests.append(request)
+        m.ledger.dropped += 1
+
+    def work_around(self, request: Request) -> None:
+        """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
+        customers, and a small, uncontrolled exposure joins the estate (docs/ODD.md section 8)."""
+        m = self.model
+        p = m.p
+        request.status = Status.DROPPED
+        m.dropped_requests.append(request)
+        m.ledger.workarounds += 1
+        hazard = p["vulnerability"] * p["workaround_exposure"]
+        m.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
+        m.ledger.events.append(("workaround", "personal tool or spreadsheet"))
+
+    # --- IT's delivery (steps 3-6) -------------------------------------------------------
     def review(self) -> None:
         """The change board works its queue first come, first served, at finite capacity."""
         m = self.model

@@ -17,7 +17,7 @@ from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation
 from simulation.model.delivery import Delivery
-from simulation.model.estate import N_CHANNELS, Estate, owner_code
+from simulation.model.estate import N_CHANNELS, Estate
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
@@ -170,7 +170,7 @@ class DigitalTransformationModel(mesa.Model):
             if request.owner is not None:
                 self.marketing[request.owner].pending.append(request)
             else:
-                self.submit(request)
+                self.delivery.submit(request)
         self.ledger.raised_it = sum(request.owner is None for request in new)
         self.ledger.raised_marketing = len(new) - self.ledger.raised_it
 
@@ -178,50 +178,6 @@ class DigitalTransformationModel(mesa.Model):
     def choose_channels(self) -> None:
         """Each marketing agent, in random order, routes its pending requests."""
         self.agents_by_type[MarketingAgent].shuffle_do("choose_channels")
-
-    def submit(self, request: Request) -> None:
-        """Send a request to IT: it waits for review first."""
-        p = self.p
-        request.status = Status.REVIEW
-        request.submitted = self.week_abs
-        work = (
-            p["review_work"]
-            * self.governance
-            * (1 - p["review_collab_saving"] * self.collaboration)
-        )
-        request.review_left = work * self.streams["review"].exponential() if work > 0 else 0.0
-        self.review_queue.append(request)
-        self.in_it += 1
-        self.ledger.totals["submitted"] += 1
-
-    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: Motive) -> None:
-        """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
-        p = self.p
-        request.status = Status.BUILD
-        request.shadow = True
-        request.ready_at = self.week_abs + max(1, round(p["shadow_lead_weeks"]))
-        agent.budget -= p["shadow_setup_cost"]
-        self.ledger.spend_shadow += p["shadow_setup_cost"]
-        self.shadow_setups.append(request)
-        self.ledger.shadow_bought[reason] += 1
-        self.ledger.events.append(("shadow purchase", reason))
-
-    def drop(self, request: Request) -> None:
-        """A deferred request whose deadline passed is dropped: the feature never comes."""
-        request.status = Status.DROPPED
-        self.dropped_requests.append(request)
-        self.ledger.dropped += 1
-
-    def work_around(self, request: Request) -> None:
-        """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
-        customers, and a small, uncontrolled exposure joins the estate (docs/ODD.md section 8)."""
-        p = self.p
-        request.status = Status.DROPPED
-        self.dropped_requests.append(request)
-        self.ledger.workarounds += 1
-        hazard = p["vulnerability"] * p["workaround_exposure"]
-        self.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
-        self.ledger.events.append(("workaround", "personal tool or spreadsheet"))
 
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
+from simulation.model.delivery import Delivery
 from simulation.model.estate import CHANNELS
 from simulation.model.model import (
     CONTAINERS,
@@ -290,9 +291,9 @@ def test_the_conservation_check_catches_a_leak(monkeypatch) -> None:
 
     def leaky_drop(self, request) -> None:
         request.status = "dropped"
-        self.ledger.dropped += 1
+        self.model.ledger.dropped += 1
 
-    monkeypatch.setattr(DigitalTransformationModel, "drop", leaky_drop)
+    monkeypatch.setattr(Delivery, "drop", leaky_drop)
     leaking = DigitalTransformationModel(rng=5, **DROPPING)
     with pytest.raises(AssertionError):
         for _ in range(DROPPING["weeks"]):
