@@ -30,7 +30,7 @@ class MarketingAgent(mesa.Agent):
         self.trust = p["initial_trust"]
         self.expected_wait = model.initial_expected_wait
         self.habit = p["initial_shadow_share"]
-        self.budget = model.marketing_allowance() * 4
+        self.budget = model.tech_budget.allowance() * 4
         self.pending: list[Request] = []  # deferred: to be chosen again next week
         self.waiting: list[Request] = []  # with IT, not launched yet
 

@@ -9,13 +9,15 @@ capacity, controls, discovery), and the outcomes are counted from what the agent
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
-from simulation.model.customers import CustomerPopulation
+from simulation.model.customers import CustomerPopulation, steady_freshness
 from simulation.model.delivery import Delivery
 from simulation.model.estate import N_CHANNELS, Estate
 from simulation.model.interventions import Intervention, parse
@@ -53,7 +55,12 @@ class DigitalTransformationModel(mesa.Model):
     random draw of the run (Mesa 3), so a seed and a parameter set fix every number.
     """
 
-    def __init__(self, rng=None, interventions=None, **params) -> None:
+    def __init__(
+        self,
+        rng: int | np.random.Generator | None = None,
+        interventions: Iterable[Mapping[str, Any]] | None = None,
+        **params: Any,
+    ) -> None:
         super().__init__(rng=rng)
         self.p = p = resolve(params)
         self.interventions: list[Intervention] = parse(interventions, p["weeks"])
@@ -89,13 +96,9 @@ class DigitalTransformationModel(mesa.Model):
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
-        self.estate = Estate.of_running_firm(
-            p,
-            self.streams["estate"],
-            self.security.official_hazard(0.0),
-            self.security.shadow_hazard(),
-        )
-        self.freshness = np.full(N_CHANNELS, self._steady_freshness())
+        hazards = self.security.official_hazard(0.0), self.security.shadow_hazard()
+        self.estate = Estate.of_running_firm(p, self.streams["estate"], *hazards)
+        self.freshness = np.full(N_CHANNELS, steady_freshness(p))
         self.customers = CustomerPopulation(
             p["n_customers"], p, self.streams["customers"], self.streams
         )
@@ -117,13 +120,6 @@ class DigitalTransformationModel(mesa.Model):
             )
             for i, name in enumerate(STREAMS)
         }
-
-    def _steady_freshness(self) -> float:
-        """Freshness a channel holds when requests launch at their raised rate."""
-        p = self.p
-        launches = p["n_marketing"] * p["request_rate"] * (1 + p["it_request_ratio"])
-        per_channel = launches * p["channels_per_request"] / N_CHANNELS
-        return per_channel / max(p["freshness_decay"], 1e-9)
 
     # --- the weekly cycle (docs/ODD.md section 3) ----------------------------------------
     def step(self) -> None:
@@ -231,10 +227,6 @@ class DigitalTransformationModel(mesa.Model):
         """Split the change budget: IT's part funds capacity, marketing's its own spending."""
         self.tech_budget.split()
 
-    def marketing_allowance(self) -> float:
-        """Money one marketing agent receives each week."""
-        return self.tech_budget.allowance()
-
     def allocate_budget(self) -> None:
         """Weekly money: allowances accrue (capped), shadow subscriptions are billed or lapse."""
         self.tech_budget.allocate()
@@ -246,11 +238,7 @@ class DigitalTransformationModel(mesa.Model):
 
     # --- levers that change during a run -----------------------------------------------
     def set_lever(self, name: str, value: float) -> None:
-        """Change a lever (or any parameter not fixed at the start) between steps.
-
-        The one public way to change a parameter during a run (interventions, the teaching
-        app, adaptive leaders); it acts from the next week on and never resets any state.
-        """
+        """The one public way to change a parameter between steps (`Leadership.set_lever`)."""
         self.leadership.set_lever(name, value)
 
     def apply_interventions(self, week: int) -> None:
