@@ -1,9 +1,12 @@
 """The model: a firm whose marketing and IT agents deliver technology to customers.
 
 `DigitalTransformationModel.step` is one week and reads like ``docs/ODD.md`` section 3:
-each numbered step there is a method here of the same name. No outcome is computed from
-the levers: the levers only set how the agents' options look (utilities, review work,
-capacity, controls, discovery), and the outcomes are counted from what the agents did.
+each numbered step there is a method here of the same name, which hands the work to the
+agents or to a component: `Delivery` (the routes of step 2, steps 3-6), `Security` (7-8),
+`Budget` (11), `Leadership` (12 and the interventions), with the week's events counted in
+the `Ledger`. No outcome is computed from the levers: the levers only set how the agents'
+options look (utilities, review work, capacity, controls, discovery), and the outcomes are
+counted from what the agents did.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ class DigitalTransformationModel(mesa.Model):
 
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
-        """Marketing agents raise requests (Poisson); IT raises its own at a fraction of that."""
+        """Marketing agents raise requests (`draw_requests`); IT submits its own at once."""
         new = draw_requests(self.p, self.streams["requests"], self.week_abs, len(self.requests))
         for request in new:
             self.requests.append(request)
@@ -177,22 +180,22 @@ class DigitalTransformationModel(mesa.Model):
 
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:
-        """The change board works its queue first come, first served, at finite capacity."""
+        """The change board works its queue first come, first served (`Delivery.review`)."""
         self.delivery.review()
 
     # 4 ---------------------------------------------------------------------------------
     def build(self) -> None:
-        """IT teams work the queue (by age in silos, by value when planning is joint)."""
+        """IT teams and agencies build approved work (`Delivery.build`)."""
         self.delivery.build()
 
     # 5 ---------------------------------------------------------------------------------
     def rework(self) -> None:
-        """A delivery misses what marketing meant with a chance that falls with collaboration."""
+        """Some deliveries miss what marketing meant and go back (`Delivery.rework`)."""
         self.delivery.rework()
 
     # 6 ---------------------------------------------------------------------------------
     def launch(self) -> None:
-        """Finished work goes live; the estate turns over as old systems retire."""
+        """The estate turns over, then finished work goes live (`Delivery.launch`)."""
         self.delivery.launch()
 
     # 7 ---------------------------------------------------------------------------------
@@ -224,16 +227,16 @@ class DigitalTransformationModel(mesa.Model):
 
     # 11 --------------------------------------------------------------------------------
     def set_budget(self) -> None:
-        """Split the change budget: IT's part funds capacity, marketing's its own spending."""
+        """Split the change budget between IT's capacity and marketing (`Budget.split`)."""
         self.tech_budget.split()
 
     def allocate_budget(self) -> None:
-        """Weekly money: allowances accrue (capped), shadow subscriptions are billed or lapse."""
+        """Allowances accrue, shadow subscriptions are billed or lapse (`Budget.allocate`)."""
         self.tech_budget.allocate()
 
     # 12 --------------------------------------------------------------------------------
     def adapt_leaders(self) -> None:
-        """Optional adaptive leaders move the effective levers, then let them relax back."""
+        """Optional reactive CIO and budget-claiming CMO (`Leadership.adapt`)."""
         self.leadership.adapt()
 
     # --- levers that change during a run -----------------------------------------------
@@ -242,7 +245,7 @@ class DigitalTransformationModel(mesa.Model):
         self.leadership.set_lever(name, value)
 
     def apply_interventions(self, week: int) -> None:
-        """Start the interventions due in recorded week `week` and advance running ramps."""
+        """Interventions due in recorded week `week`, and running ramps (`Leadership`)."""
         self.leadership.apply_interventions(week)
 
     def lever_set(self, name: str) -> float:
