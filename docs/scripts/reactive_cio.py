@@ -103,8 +103,8 @@ def run_one(job: tuple[dict, list, int]) -> tuple[dict[str, float], dict[str, np
         expected = [agent.expected_wait for agent in model.marketing]
         wait.append(float(np.mean(expected)))
         late.append(float(np.mean([w > limit for w in expected])))
-        found += model.found
-        shut += model.shut_down
+        found += model.ledger.found
+        shut += model.ledger.shut_down
     frame = model.datacollector.get_model_vars_dataframe()
     years = model.week / 52.0
     summary = dict(summarize(model))

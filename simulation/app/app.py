@@ -105,7 +105,7 @@ class AppModel(DigitalTransformationModel):
 
     def step(self) -> None:
         super().step()
-        for kind, detail in self.events:
+        for kind, detail in self.ledger.events:
             self.feed.appendleft((self.week, kind, detail))
 
     def move_lever(self, name: str, value: float) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from simulation.model.customers import CustomerAgentMixin
-from simulation.model.requests import Choice, Motive, Request, Status
+from simulation.model.requests import Choice, Motive, Request, Status, reached
 
 if TYPE_CHECKING:
     from simulation.model.model import DigitalTransformationModel
@@ -31,7 +31,7 @@ class MarketingAgent(mesa.Agent):
         self.trust = p["initial_trust"]
         self.expected_wait = model.initial_expected_wait
         self.habit = p["initial_shadow_share"]
-        self.budget = model.marketing_allowance() * 4
+        self.budget = model.tech_budget.allowance() * 4
         self.pending: list[Request] = []  # deferred: to be chosen again next week
         self.waiting: list[Request] = []  # with IT, not launched yet
 
@@ -42,16 +42,16 @@ class MarketingAgent(mesa.Agent):
         still_pending: list[Request] = []
         for request in self.pending:
             if model.week_abs - request.raised > request.deadline:
-                model.drop(request)
+                model.delivery.drop(request)
                 continue
             choice = self._choose(request)
             if choice == Choice.IT:
-                model.submit(request)
+                model.delivery.submit(request)
                 self.waiting.append(request)
             elif choice == Choice.SHADOW:
-                model.buy_shadow(request, self, self._shadow_reason(request))
+                model.delivery.buy_shadow(request, self, self._shadow_reason(request))
             elif choice == Choice.WORKAROUND:
-                model.work_around(request)
+                model.delivery.work_around(request)
             else:
                 still_pending.append(request)
         self.pending = still_pending
@@ -83,7 +83,7 @@ class MarketingAgent(mesa.Agent):
             + p["w_fit"] * request.fit
             + p["w_habit"] * self.habit
             + p["w_budget"] * math.log1p(self.budget / max(cost, 1e-9))
-            - p["w_deterrence"] * model.governance * model.catch_chance
+            - p["w_deterrence"] * model.governance * model.security.catch_chance
             - loyalty
         )
         return v_it, v_shadow, v_defer, v_work
@@ -124,7 +124,7 @@ class MarketingAgent(mesa.Agent):
     def learn_from_launch(self, request: Request, week: int) -> None:
         """An official delivery updates the expected wait and trust (moving averages)."""
         p = self.model.p
-        lead = week - request.submitted
+        lead = week - reached(request.submitted)
         self.expected_wait += p["wait_learning"] * (lead - self.expected_wait)
         # Satisfied in proportion to how much of the deadline the delivery kept.
         kept = min(1.0, request.deadline / max(week - request.raised, 1))
@@ -145,7 +145,7 @@ class MarketingAgent(mesa.Agent):
         self.waiting = [r for r in self.waiting if r.status != Status.LAUNCHED]
         if not self.waiting:
             return
-        oldest = week - min(r.submitted for r in self.waiting)
+        oldest = week - min(reached(r.submitted) for r in self.waiting)
         if oldest > self.expected_wait:
             rate = self.model.p["wait_learning"] / 4
             self.expected_wait += rate * (oldest - self.expected_wait)

@@ -60,7 +60,7 @@ class Budget:
                 bill = self._lapse(index, rows, bill, budget)
             agent.budget = budget - bill
             spent += bill
-        m.spend_shadow += spent
+        m.ledger.spend_shadow += spent
 
     def _lapse(self, owner: int, shadow_rows: np.ndarray, bill: float, budget: float) -> float:
         """The owner cannot pay: its tools lapse, one by one, until it can. Returns the bill."""

@@ -10,7 +10,7 @@ empty cells fill again at a Bass rate that follows the market's mood.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +31,16 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     x *= 0.5
     x += 0.5
     return x
+
+
+def steady_freshness(p: dict[str, Any]) -> float:
+    """Freshness a channel holds when requests launch at their raised rate (the start's level).
+
+    Starting there, rather than at 0, spares a start-up transient (docs/ODD.md section 5).
+    """
+    launches = p["n_marketing"] * p["request_rate"] * (1 + p["it_request_ratio"])
+    per_channel = launches * p["channels_per_request"] / N_CHANNELS
+    return per_channel / max(p["freshness_decay"], 1e-9)
 
 
 def grid_shape(n: int) -> tuple[int, int]:

@@ -7,6 +7,8 @@ array operations. Rows of dead systems are compacted away when they pile up.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 N_CHANNELS = 4
@@ -20,6 +22,17 @@ NO_OWNER = -1
 def owner_code(owner: int | None) -> int:
     """A request's owner as the estate's owner column stores it."""
     return NO_OWNER if owner is None else owner
+
+
+def draw_channels(n: int, channels_per_request: float, rng: np.random.Generator) -> np.ndarray:
+    """The channels of ``n`` new requests or systems (n x 4, bool): how many, then which.
+
+    1 + Binomial(3, (channels_per_request - 1) / 3) channels each, chosen uniformly (the
+    ranks of uniform keys), so that the mean is ``channels_per_request``.
+    """
+    k = 1 + rng.binomial(N_CHANNELS - 1, (channels_per_request - 1) / (N_CHANNELS - 1), n)
+    keys = rng.random((n, N_CHANNELS))
+    return keys.argsort(axis=1).argsort(axis=1) < k[:, None]
 
 
 class Estate:
@@ -39,6 +52,34 @@ class Estate:
         self.shadow_per_channel = np.zeros(N_CHANNELS)
         self.live_count = 0
         self.shadow_count = 0
+
+    @classmethod
+    def of_running_firm(
+        cls,
+        p: dict[str, Any],
+        rng: np.random.Generator,
+        official_hazard: float,
+        shadow_hazard: float,
+    ) -> Estate:
+        """A running firm's estate: official systems and some shadow tools (docs/ODD.md section 5).
+
+        A model that started with no systems would show a start-up transient for months.
+        """
+        estate = cls(
+            max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
+        )
+        n = p["initial_systems"]
+        shadow = rng.random(n) < p["initial_shadow_share"]
+        channels = draw_channels(n, p["channels_per_request"], rng)
+        owners = rng.integers(0, p["n_marketing"], n)
+        for i in range(n):
+            if shadow[i]:
+                estate.add(
+                    True, int(owners[i]), channels[i], shadow_hazard, p["shadow_weekly_cost"]
+                )
+            else:
+                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0)
+        return estate
 
     def set_lives(self, official_life: float, shadow_life: float) -> None:
         """New mean lives apply to every live system from now on."""
@@ -134,6 +175,13 @@ class Estate:
         """Share of each channel's live systems that are shadow (not integrated)."""
         total = self.live_per_channel
         return np.divide(self.shadow_per_channel, total, out=np.zeros(N_CHANNELS), where=total > 0)
+
+    def turn_over(self, rng: np.random.Generator) -> None:
+        """Each live system retires with its weekly rate (geometric lives): one draw each."""
+        rows = self.live_rows()
+        if rows.size == 0:
+            return
+        self.retire(rows[rng.random(rows.size) < self.retire_rate[rows]])
 
     def retire(self, rows: np.ndarray) -> None:
         """Live rows leave the estate."""

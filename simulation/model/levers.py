@@ -44,7 +44,7 @@ class Leadership:
         m = self.model
         p = m.p
         if p["cio_reactivity"] > 0 or self.cio_extra > 0:
-            breaches = m.breaches_official + m.breaches_shadow
+            breaches = m.ledger.breaches_official + m.ledger.breaches_shadow
             extra = self.cio_extra * (1 - 1 / p["cio_relax_weeks"]) + p["cio_reactivity"] * breaches
             self.cio_extra = min(extra, 1.0 - self.governance_set)
             m.governance = self.governance_set + self.cio_extra

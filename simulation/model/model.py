@@ -1,29 +1,35 @@
 """The model: a firm whose marketing and IT agents deliver technology to customers.
 
 `DigitalTransformationModel.step` is one week and reads like ``docs/ODD.md`` section 3:
-each numbered step there is a method here of the same name. No outcome is computed from
-the levers: the levers only set how the agents' options look (utilities, review work,
-capacity, controls, discovery), and the outcomes are counted from what the agents did.
+each numbered step there is a method here of the same name, which hands the work to the
+agents or to a component: `Delivery` (the routes of step 2, steps 3-6), `Security` (7-8),
+`Budget` (11), `Leadership` (12 and the interventions), with the week's events counted in
+the `Ledger`. No outcome is computed from the levers: the levers only set how the agents'
+options look (utilities, review work, capacity, controls, discovery), and the outcomes are
+counted from what the agents did.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import mesa
 import numpy as np
 
 from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
-from simulation.model.customers import CustomerPopulation
+from simulation.model.customers import CustomerPopulation, steady_freshness
 from simulation.model.delivery import Delivery
-from simulation.model.estate import N_CHANNELS, NO_OWNER, Estate, owner_code
+from simulation.model.estate import N_CHANNELS, Estate
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
 from simulation.model.params import resolve
 from simulation.model.reporters import REPORTERS
-from simulation.model.requests import Motive, Request, Status
+from simulation.model.requests import Motive, Request, Status, draw_requests
+from simulation.model.security import Security
 
 # Each source of randomness draws from its own stream, spawned from the run's seed, so that
 # two runs with the same seed and different levers face the same market wherever the
@@ -52,7 +58,12 @@ class DigitalTransformationModel(mesa.Model):
     random draw of the run (Mesa 3), so a seed and a parameter set fix every number.
     """
 
-    def __init__(self, rng=None, interventions=None, **params) -> None:
+    def __init__(
+        self,
+        rng: int | np.random.Generator | None = None,
+        interventions: Iterable[Mapping[str, Any]] | None = None,
+        **params: Any,
+    ) -> None:
         super().__init__(rng=rng)
         self.p = p = resolve(params)
         self.interventions: list[Intervention] = parse(interventions, p["weeks"])
@@ -64,8 +75,6 @@ class DigitalTransformationModel(mesa.Model):
         self.marketing_budget: float = p["marketing_budget"]
         self.leadership = Leadership(self)
         self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
-        self.corner_cutting = 0.0  # 0..1, set by `build` each week
-        self.breach_hits: np.ndarray | None = None  # per customer, set by `breaches` each week
         self.choice_rng = self.streams["choice"]
         self.week_abs = 0  # weeks since the start, warm-up included
         self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
@@ -81,20 +90,18 @@ class DigitalTransformationModel(mesa.Model):
         self.launched_requests: list[Request] = []  # live: every launch, in order
         self.dropped_requests: list[Request] = []  # never delivered: dropped or worked around
         self.in_it = 0  # official requests submitted and not launched yet (Little's law)
-        self._new_counters()
         self.ledger = Ledger(motives=tuple(Motive))
         # The week's split of the technology budget, written by `tech_budget` (docs/ODD.md).
         self.change_budget = self.it_spend = self.it_capacity = self.capacity_per_team = 0.0
         self.tech_budget = Budget(self)
         self.delivery = Delivery(self)
+        self.security = Security(self)
         self.set_budget()
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
-        self.estate = Estate(
-            max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
-        )
-        self._seed_estate()
-        self.freshness = np.full(N_CHANNELS, self._steady_freshness())
+        hazards = self.security.official_hazard(0.0), self.security.shadow_hazard()
+        self.estate = Estate.of_running_firm(p, self.streams["estate"], *hazards)
+        self.freshness = np.full(N_CHANNELS, steady_freshness(p))
         self.customers = CustomerPopulation(
             p["n_customers"], p, self.streams["customers"], self.streams
         )
@@ -117,55 +124,6 @@ class DigitalTransformationModel(mesa.Model):
             for i, name in enumerate(STREAMS)
         }
 
-    def _new_counters(self) -> None:
-        """Counters of this week's events, read by the reporters."""
-        self.raised_marketing = 0
-        self.raised_it = 0
-        self.shadow_bought = {motive: 0 for motive in Motive}
-        self.breaches_official = 0
-        self.breaches_shadow = 0
-        self.deliveries = 0
-        self.reworks = 0
-        self.spend_shadow = 0.0
-        self.spend_agency = 0.0
-        self.found = 0
-        self.dropped = 0
-        self.workarounds = 0
-        self.migrated = 0
-        self.shut_down = 0
-        self.it_worked = 0.0
-        # (kind, detail) for the event feed; interventions are noted before the week starts
-        self.events: list[tuple[str, str]] = self.leadership.take_events()
-
-    def _seed_estate(self) -> None:
-        """A running firm: an estate of official systems and some shadow tools."""
-        p, rng = self.p, self.streams["estate"]
-        n = p["initial_systems"]
-        shadow = rng.random(n) < p["initial_shadow_share"]
-        channels = self._draw_channels(n, rng)
-        owners = rng.integers(0, p["n_marketing"], n)
-        for i in range(n):
-            if shadow[i]:
-                self.estate.add(
-                    True, int(owners[i]), channels[i], self.shadow_hazard(), p["shadow_weekly_cost"]
-                )
-            else:
-                self.estate.add(False, -1, channels[i], self.official_hazard(0.0), 0.0)
-
-    def _steady_freshness(self) -> float:
-        """Freshness a channel holds when requests launch at their raised rate."""
-        p = self.p
-        launches = p["n_marketing"] * p["request_rate"] * (1 + p["it_request_ratio"])
-        per_channel = launches * p["channels_per_request"] / N_CHANNELS
-        return per_channel / max(p["freshness_decay"], 1e-9)
-
-    def _draw_channels(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        k = 1 + rng.binomial(
-            N_CHANNELS - 1, (self.p["channels_per_request"] - 1) / (N_CHANNELS - 1), n
-        )
-        keys = rng.random((n, N_CHANNELS))
-        return keys.argsort(axis=1).argsort(axis=1) < k[:, None]
-
     # --- the weekly cycle (docs/ODD.md section 3) ----------------------------------------
     def step(self) -> None:
         """One recorded week: scheduled interventions first, then the weekly cycle."""
@@ -187,7 +145,7 @@ class DigitalTransformationModel(mesa.Model):
         # The levers in force this week (after interventions; adaptive leaders move them at
         # the end of the week, for the next one).
         self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
-        self._new_counters()
+        self.ledger.new_week(self.leadership.take_events())  # interventions open the feed
         self.raise_requests()
         self.choose_channels()
         self.review()
@@ -200,206 +158,55 @@ class DigitalTransformationModel(mesa.Model):
         self.update_beliefs()
         self.allocate_budget()
         self.adapt_leaders()
-        self._account()
+        self.ledger.account(self.customers.churned_this_week, self.in_it, self.it_spend)
 
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
-        """Marketing agents raise requests (Poisson); IT raises its own at a fraction of that."""
-        p, rng = self.p, self.streams["requests"]
-        per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
-        n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
-        n = int(per_agent.sum()) + n_it
-        if n == 0:
-            return
-        owners = np.concatenate(
-            [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, NO_OWNER)]
-        )
-        value = rng.lognormal(-0.125, 0.5, n)  # mean 1
-        effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
-        deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
-        needs_it = rng.random(n) < p["needs_it_share"]
-        fit = rng.normal(0.0, 1.0, n)
-        channels = self._draw_channels(n, rng)
-        for i in range(n):
-            owner = None if owners[i] == NO_OWNER else int(owners[i])
-            request = Request(
-                len(self.requests),
-                owner,
-                self.week_abs,
-                float(value[i]),
-                float(effort[i]),
-                float(deadline[i]),
-                channels[i],
-                bool(needs_it[i] or owner is None),
-                float(fit[i]),
-            )
+        """Marketing agents raise requests (`draw_requests`); IT submits its own at once."""
+        new = draw_requests(self.p, self.streams["requests"], self.week_abs, len(self.requests))
+        for request in new:
             self.requests.append(request)
-            if owner is not None:
-                self.marketing[owner].pending.append(request)
+            if request.owner is not None:
+                self.marketing[request.owner].pending.append(request)
             else:
-                self.submit(request)
-        self.raised_it = n_it
-        self.raised_marketing = n - n_it
+                self.delivery.submit(request)
+        self.ledger.raised_it = sum(request.owner is None for request in new)
+        self.ledger.raised_marketing = len(new) - self.ledger.raised_it
 
     # 2 ---------------------------------------------------------------------------------
     def choose_channels(self) -> None:
         """Each marketing agent, in random order, routes its pending requests."""
         self.agents_by_type[MarketingAgent].shuffle_do("choose_channels")
 
-    def submit(self, request: Request) -> None:
-        """Send a request to IT: it waits for review first."""
-        p = self.p
-        request.status = Status.REVIEW
-        request.submitted = self.week_abs
-        work = (
-            p["review_work"]
-            * self.governance
-            * (1 - p["review_collab_saving"] * self.collaboration)
-        )
-        request.review_left = work * self.streams["review"].exponential() if work > 0 else 0.0
-        self.review_queue.append(request)
-        self.in_it += 1
-        self.ledger.totals["submitted"] += 1
-
-    def buy_shadow(self, request: Request, agent: MarketingAgent, reason: Motive) -> None:
-        """Buy and set up a shadow tool for a request: fast, but outside IT's controls."""
-        p = self.p
-        request.status = Status.BUILD
-        request.shadow = True
-        request.ready_at = self.week_abs + max(1, round(p["shadow_lead_weeks"]))
-        agent.budget -= p["shadow_setup_cost"]
-        self.spend_shadow += p["shadow_setup_cost"]
-        self.shadow_setups.append(request)
-        self.shadow_bought[reason] += 1
-        self.events.append(("shadow purchase", reason))
-
-    def drop(self, request: Request) -> None:
-        """A deferred request whose deadline passed is dropped: the feature never comes."""
-        request.status = Status.DROPPED
-        self.dropped_requests.append(request)
-        self.dropped += 1
-
-    def work_around(self, request: Request) -> None:
-        """The work goes on in a personal tool or a spreadsheet by e-mail: nothing reaches
-        customers, and a small, uncontrolled exposure joins the estate (docs/ODD.md section 8)."""
-        p = self.p
-        request.status = Status.DROPPED
-        self.dropped_requests.append(request)
-        self.workarounds += 1
-        hazard = p["vulnerability"] * p["workaround_exposure"]
-        self.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
-        self.events.append(("workaround", "personal tool or spreadsheet"))
-
     # 3 ---------------------------------------------------------------------------------
     def review(self) -> None:
-        """The change board works its queue first come, first served, at finite capacity."""
+        """The change board works its queue first come, first served (`Delivery.review`)."""
         self.delivery.review()
 
     # 4 ---------------------------------------------------------------------------------
     def build(self) -> None:
-        """IT teams work the queue (by age in silos, by value when planning is joint)."""
+        """IT teams and agencies build approved work (`Delivery.build`)."""
         self.delivery.build()
 
     # 5 ---------------------------------------------------------------------------------
     def rework(self) -> None:
-        """A delivery misses what marketing meant with a chance that falls with collaboration."""
+        """Some deliveries miss what marketing meant and go back (`Delivery.rework`)."""
         self.delivery.rework()
 
     # 6 ---------------------------------------------------------------------------------
     def launch(self) -> None:
-        """Finished work goes live; the estate turns over as old systems retire."""
+        """The estate turns over, then finished work goes live (`Delivery.launch`)."""
         self.delivery.launch()
-
-    def official_hazard(self, corner_cutting: float) -> float:
-        """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
-        p = self.p
-        controls = (p["controls_base"] + p["controls_governance"] * self.governance) * (
-            1 - p["pressure_controls"] * corner_cutting
-        )
-        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
-
-    def shadow_hazard(self) -> float:
-        """Shadow tools have weak controls, weaker still when strictness drives them underground."""
-        p = self.p
-        controls = p["controls_shadow"] * (1 - p["underground"] * self.governance)
-        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
-
-    def _retire_systems(self) -> None:
-        e = self.estate
-        rows = e.live_rows()
-        if rows.size == 0:
-            return
-        e.retire(rows[self.streams["estate"].random(rows.size) < e.retire_rate[rows]])
 
     # 7 ---------------------------------------------------------------------------------
     def discover(self) -> None:
-        """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
-        p, e, rng = self.p, self.estate, self.streams["discovery"]
-        rate = p["discovery_rate"] * self.governance
-        if rate <= 0:
-            return
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
-        found = rows[rng.random(rows.size) < rate]
-        if found.size == 0:
-            return
-        migrate = (
-            rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * self.collaboration
-        )
-        self.found += int(found.size)
-        for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
-            owner = int(e.owner[row])
-            if keep:
-                e.make_official(np.array([row]), self.official_hazard(self.corner_cutting))
-                work = Request(
-                    None,
-                    None,
-                    self.week_abs,
-                    1.0,
-                    p["migration_effort"],
-                    0.0,
-                    e.channels[row].copy(),
-                    True,
-                    0.0,
-                    status=Status.BUILD,
-                    effort_left=p["migration_effort"],
-                    migration_of=row,
-                )
-                work.submitted_build = self.week_abs
-                self.build_queue.append(work)
-                self.migrated += 1
-                self.events.append(("shadow tool migrated", f"owner {owner}"))
-            else:
-                e.retire(np.array([row]))
-                self.shut_down += 1
-                if owner >= 0:
-                    self.marketing[owner].lose_trust(p["trust_shutdown_loss"])
-                self.events.append(("shadow tool shut down", f"owner {owner}"))
-
-    @property
-    def catch_chance(self) -> float:
-        """Chance a shadow tool is found within a year at the current strictness."""
-        return 1.0 - (1.0 - self.p["discovery_rate"] * self.governance) ** 52
+        """IT finds shadow tools and migrates or shuts them down (`Security.discover`)."""
+        self.security.discover()
 
     # 8 ---------------------------------------------------------------------------------
     def breaches(self) -> None:
-        """Each live system may be breached; a breach hits its channels' customers and trust."""
-        e, rng = self.estate, self.streams["breaches"]
-        rows = e.live_rows()
-        hit = rows[rng.random(rows.size) < e.hazard[rows]]
-        self.breach_hits = None  # breaches that touched each customer this week
-        for row in hit.tolist():
-            if self.breach_hits is None:
-                self.breach_hits = np.zeros(self.customers.n)
-            self.breach_hits += self.customers.hit_by_breach(e.channels[row])
-            if e.shadow[row]:
-                self.breaches_shadow += 1
-                self.events.append(("breach", "shadow"))
-            else:
-                self.breaches_official += 1
-                self.events.append(("breach", "official"))
-                for agent in self.marketing:
-                    agent.lose_trust(self.p["trust_breach_loss"])
+        """Live systems may be breached, hitting customers and trust (`Security.breaches`)."""
+        self.security.breaches()
 
     # 9 ---------------------------------------------------------------------------------
     def channel_quality(self) -> np.ndarray:
@@ -411,7 +218,7 @@ class DigitalTransformationModel(mesa.Model):
     def update_customers(self) -> None:
         """Customers' satisfaction, churn and arrivals, as array operations."""
         self.freshness *= 1.0 - self.p["freshness_decay"]
-        self.customers.update(self.channel_quality(), self.breach_hits)
+        self.customers.update(self.channel_quality(), self.security.breach_hits)
 
     # 10 --------------------------------------------------------------------------------
     def update_beliefs(self) -> None:
@@ -420,57 +227,30 @@ class DigitalTransformationModel(mesa.Model):
 
     # 11 --------------------------------------------------------------------------------
     def set_budget(self) -> None:
-        """Split the change budget: IT's part funds capacity, marketing's its own spending."""
+        """Split the change budget between IT's capacity and marketing (`Budget.split`)."""
         self.tech_budget.split()
 
-    def marketing_allowance(self) -> float:
-        """Money one marketing agent receives each week."""
-        return self.tech_budget.allowance()
-
     def allocate_budget(self) -> None:
-        """Weekly money: allowances accrue (capped), shadow subscriptions are billed or lapse."""
+        """Allowances accrue, shadow subscriptions are billed or lapse (`Budget.allocate`)."""
         self.tech_budget.allocate()
 
     # 12 --------------------------------------------------------------------------------
     def adapt_leaders(self) -> None:
-        """Optional adaptive leaders move the effective levers, then let them relax back."""
+        """Optional reactive CIO and budget-claiming CMO (`Leadership.adapt`)."""
         self.leadership.adapt()
 
     # --- levers that change during a run -----------------------------------------------
     def set_lever(self, name: str, value: float) -> None:
-        """Change a lever (or any parameter not fixed at the start) between steps.
-
-        The one public way to change a parameter during a run (interventions, the teaching
-        app, adaptive leaders); it acts from the next week on and never resets any state.
-        """
+        """The one public way to change a parameter between steps (`Leadership.set_lever`)."""
         self.leadership.set_lever(name, value)
 
     def apply_interventions(self, week: int) -> None:
-        """Start the interventions due in recorded week `week` and advance running ramps."""
+        """Interventions due in recorded week `week`, and running ramps (`Leadership`)."""
         self.leadership.apply_interventions(week)
 
     def lever_set(self, name: str) -> float:
         """A lever as leadership set it (before any adaptive leader's move)."""
         return self.leadership.lever_set(name)
-
-    def _account(self) -> None:
-        """Fold this week's events into the run's totals and rolling windows."""
-        t = self.ledger.totals
-        t["raised_marketing"] += self.raised_marketing
-        t["raised_it"] += self.raised_it
-        t["breaches_official"] += self.breaches_official
-        t["breaches_shadow"] += self.breaches_shadow
-        t["deliveries"] += self.deliveries
-        t["reworks"] += self.reworks
-        t["churned"] += self.customers.churned_this_week
-        t["dropped"] += self.dropped
-        t["workarounds"] += self.workarounds
-        for reason, count in self.shadow_bought.items():
-            t[reason] += count
-        self.ledger.backlog_sum += self.in_it
-        self.ledger.record_spend(
-            self.spend_shadow, self.spend_shadow + self.it_spend + self.spend_agency
-        )
 
 
 CONTAINERS: dict[str, str] = {

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.model.requests import Motive, Status
+from simulation.model.requests import Motive, Status, reached
 from simulation.stats import km_median
 
 if TYPE_CHECKING:
@@ -48,15 +48,15 @@ def shadow_spend_share(m: Model) -> float:
 
 
 def breaches(m: Model) -> int:
-    return m.breaches_official + m.breaches_shadow
+    return m.ledger.breaches_official + m.ledger.breaches_shadow
 
 
 def breaches_official(m: Model) -> int:
-    return m.breaches_official
+    return m.ledger.breaches_official
 
 
 def breaches_shadow(m: Model) -> int:
-    return m.breaches_shadow
+    return m.ledger.breaches_shadow
 
 
 def breaches_total(m: Model) -> int:
@@ -86,7 +86,7 @@ def marketing_trust(m: Model) -> float:
 
 def rework_rate(m: Model) -> float:
     """Share of this week's deliveries sent back for rework."""
-    return m.reworks / m.deliveries if m.deliveries else 0.0
+    return m.ledger.reworks / m.ledger.deliveries if m.ledger.deliveries else 0.0
 
 
 def requests_marketing_share(m: Model) -> float:
@@ -97,19 +97,19 @@ def requests_marketing_share(m: Model) -> float:
 
 
 def shadow_too_slow(m: Model) -> int:
-    return m.shadow_bought[Motive.TOO_SLOW]
+    return m.ledger.shadow_bought[Motive.TOO_SLOW]
 
 
 def shadow_budget(m: Model) -> int:
-    return m.shadow_bought[Motive.BUDGET]
+    return m.ledger.shadow_bought[Motive.BUDGET]
 
 
 def shadow_habit(m: Model) -> int:
-    return m.shadow_bought[Motive.HABIT]
+    return m.ledger.shadow_bought[Motive.HABIT]
 
 
 def it_utilisation(m: Model) -> float:
-    return m.it_worked / m.it_capacity if m.it_capacity > 0 else 0.0
+    return m.ledger.it_worked / m.it_capacity if m.it_capacity > 0 else 0.0
 
 
 def collaboration_now(m: Model) -> float:
@@ -222,7 +222,7 @@ def _km_over(m: Model, marketing_only: bool) -> tuple[float, bool]:
     observed = np.zeros(len(requests), dtype=bool)
     for i, r in enumerate(requests):
         if r.status == Status.LAUNCHED:
-            durations[i] = r.launched - r.raised
+            durations[i] = reached(r.launched) - r.raised
             observed[i] = True
         else:
             durations[i] = now - r.raised

@@ -2,7 +2,9 @@
 
 A request is raised by a marketing agent (``owner`` its index) or by IT itself (``owner``
 None); IT's migration of a found shadow tool is work of the same shape that was never
-raised (``migration_of`` the estate row, ``id`` None). Statuses, channel choices and
+raised (``migration_of`` the estate row, ``id`` None). A week the request has not reached
+yet (sent to IT, ready, in the build queue, live) is None, so that using it is an error
+rather than arithmetic on a sentinel. Statuses, channel choices and
 shadow-purchase motives are `StrEnum`s: they compare equal to their strings, so frames and
 files keep the words they always had.
 """
@@ -11,8 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+
+from simulation.model.estate import NO_OWNER, draw_channels
 
 
 class Status(StrEnum):
@@ -57,19 +62,67 @@ class Request:
     fit: float  # own-tool preference, drawn once (partnering: half prefer their own tool)
     status: Status = Status.DEFERRED
     shadow: bool = False
-    submitted: int = -1  # week sent to IT (set when it is)
+    submitted: int | None = None  # week sent to IT
     review_left: float = 0.0
     effort_left: float = 0.0
-    ready_at: int = -1  # week a shadow tool or an agency build is ready (set when bought)
+    ready_at: int | None = None  # week a shadow tool or an agency build is ready
     reworks: int = 0
     agency: bool = False
     migration_of: int | None = None  # estate row of the shadow tool IT migrates
-    submitted_build: int = -1  # week it joined IT's build queue (set when it does)
-    launched: int = -1  # week it went live (set when it does)
+    submitted_build: int | None = None  # week it joined IT's build queue
+    launched: int | None = None  # week it went live
 
     @property
     def is_migration(self) -> bool:
         return self.migration_of is not None
 
 
-__all__ = ["Choice", "Motive", "Request", "Status"]
+def draw_requests(
+    p: dict[str, Any], rng: np.random.Generator, week: int, first_id: int
+) -> list[Request]:
+    """This week's new requests: marketing agents' (by agent), then IT's own (docs/ODD.md step 1).
+
+    Every attribute is drawn column-wise from the request stream alone, and nothing here
+    reads a lever, so two runs with one seed get the same requests (common random numbers).
+    """
+    per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
+    n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
+    n = int(per_agent.sum()) + n_it
+    if n == 0:
+        return []
+    owners = np.concatenate(
+        [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, NO_OWNER)]
+    )
+    value = rng.lognormal(-0.125, 0.5, n)  # mean 1
+    effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
+    deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
+    needs_it = rng.random(n) < p["needs_it_share"]
+    fit = rng.normal(0.0, 1.0, n)
+    channels = draw_channels(n, p["channels_per_request"], rng)
+    new = []
+    for i in range(n):
+        owner = None if owners[i] == NO_OWNER else int(owners[i])
+        new.append(
+            Request(
+                first_id + i,
+                owner,
+                week,
+                float(value[i]),
+                float(effort[i]),
+                float(deadline[i]),
+                channels[i],
+                bool(needs_it[i] or owner is None),
+                float(fit[i]),
+            )
+        )
+    return new
+
+
+def reached(week: int | None) -> int:
+    """A week the request must have reached where it is read (None there is a bookkeeping bug)."""
+    if week is None:
+        raise ValueError("a request's week was read before the request reached it")
+    return week
+
+
+__all__ = ["Choice", "Motive", "Request", "Status", "draw_requests", "reached"]

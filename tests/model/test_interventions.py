@@ -130,7 +130,7 @@ def test_the_event_feed_shows_the_intervention() -> None:
     )
     for _ in range(3):
         model.step()
-    assert ("intervention", "CDO") in model.events
+    assert ("intervention", "CDO") in model.ledger.events
 
 
 # --- the file format -------------------------------------------------------------------------

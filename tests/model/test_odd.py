@@ -17,12 +17,14 @@ from simulation.model.estate import Estate
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
 from simulation.model.model import DigitalTransformationModel
+from simulation.model.security import Security
 
 ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 OWNERS = {
     "DTM": DigitalTransformationModel,
     "DigitalTransformationModel": DigitalTransformationModel,
     "Delivery": Delivery,
+    "Security": Security,
     "Budget": Budget,
     "Ledger": Ledger,
     "Leadership": Leadership,
@@ -47,7 +49,7 @@ def cited() -> set[tuple[str, str]]:
 
 def test_the_odd_cites_the_model_and_its_components() -> None:
     owners = {owner for owner, _ in cited()}
-    assert {"DTM", "Delivery", "Ledger", "Leadership"} <= owners
+    assert {"DTM", "Delivery", "Security", "Ledger", "Leadership"} <= owners
 
 
 def test_every_name_the_odd_cites_exists() -> None:
@@ -55,7 +57,8 @@ def test_every_name_the_odd_cites_exists() -> None:
     m = DigitalTransformationModel(rng=1, n_customers=300, weeks=4, warmup_weeks=2)
     m.run()
     instances = {
-        DigitalTransformationModel: m, Delivery: m.delivery, Budget: m.tech_budget,
+        DigitalTransformationModel: m, Delivery: m.delivery, Security: m.security,
+        Budget: m.tech_budget,
         Ledger: m.ledger, Leadership: m.leadership, MarketingAgent: m.marketing[0],
         ITAgent: m.it_teams[0], CustomerPopulation: m.customers, Estate: m.estate,
     }  # fmt: skip

@@ -1,0 +1,102 @@
+"""IT's view of the estate's risk: the controls systems get, IT finding shadow tools (step 7)
+and breaches and their reach on customers (step 8).
+
+Controls are set when a system joins the estate (Gordon & Loeb's breach function of them);
+discovery and breaches act on the estate's arrays with one vector of draws over its live
+systems each, not one call per system: hundreds of systems live at once, and each may be
+found or breached every week.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.model.estate import NO_OWNER
+
+if TYPE_CHECKING:
+    from simulation.model.model import DigitalTransformationModel
+
+
+class Security:
+    """Hazards, discovery and breaches; keeps this week's breach hits for the customer update."""
+
+    def __init__(self, model: DigitalTransformationModel) -> None:
+        self.model = model
+        # Breaches that touched each customer this week; None in a week without breaches
+        # (the customer update then skips the term).
+        self.breach_hits: np.ndarray | None = None
+
+    def official_hazard(self, corner_cutting: float) -> float:
+        """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
+        m = self.model
+        p = m.p
+        controls = (p["controls_base"] + p["controls_governance"] * m.governance) * (
+            1 - p["pressure_controls"] * corner_cutting
+        )
+        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
+
+    def shadow_hazard(self) -> float:
+        """Shadow tools have weak controls, weaker still when strictness drives them underground."""
+        m = self.model
+        p = m.p
+        controls = p["controls_shadow"] * (1 - p["underground"] * m.governance)
+        return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
+
+    @property
+    def catch_chance(self) -> float:
+        """Chance a shadow tool is found within a year at the current strictness."""
+        m = self.model
+        return 1.0 - (1.0 - m.p["discovery_rate"] * m.governance) ** 52
+
+    def discover(self) -> None:
+        """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
+        m = self.model
+        p, e, rng = m.p, m.estate, m.streams["discovery"]
+        rate = p["discovery_rate"] * m.governance
+        if rate <= 0:
+            return
+        rows = e.live_rows()
+        rows = rows[e.shadow[rows]]
+        found = rows[rng.random(rows.size) < rate]
+        if found.size == 0:
+            return
+        migrate = rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * m.collaboration
+        m.ledger.found += int(found.size)
+        for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
+            owner = int(e.owner[row])
+            if keep:
+                e.make_official(np.array([row]), self.official_hazard(m.delivery.corner_cutting))
+                m.delivery.add_migration(row)
+                m.ledger.migrated += 1
+                m.ledger.events.append(("shadow tool migrated", f"owner {owner}"))
+            else:
+                e.retire(np.array([row]))
+                m.ledger.shut_down += 1
+                if owner != NO_OWNER:
+                    m.marketing[owner].lose_trust(p["trust_shutdown_loss"])
+                m.ledger.events.append(("shadow tool shut down", f"owner {owner}"))
+
+    def breaches(self) -> None:
+        """Each live system may be breached; a breach hits its channels' customers and trust."""
+        m = self.model
+        e, rng = m.estate, m.streams["breaches"]
+        rows = e.live_rows()
+        hit = rows[rng.random(rows.size) < e.hazard[rows]]
+        self.breach_hits = None
+        for row in hit.tolist():
+            if self.breach_hits is None:
+                self.breach_hits = np.zeros(m.customers.n)
+            self.breach_hits += m.customers.hit_by_breach(e.channels[row])
+            if e.shadow[row]:
+                m.ledger.breaches_shadow += 1
+                m.ledger.events.append(("breach", "shadow"))
+            else:
+                m.ledger.breaches_official += 1
+                m.ledger.events.append(("breach", "official"))
+                for agent in m.marketing:
+                    agent.lose_trust(m.p["trust_breach_loss"])
+
+
+__all__ = ["Security"]
