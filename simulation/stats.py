@@ -67,6 +67,11 @@ class Interval(NamedTuple):
     n: int
 
 
+def as_floats(values: Iterable[float]) -> np.ndarray:
+    """Values as floats, with NaN for what is not a number (a missing or failed outcome)."""
+    return np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
+
+
 def mean_interval(values: Iterable[float], level: float = CONFIDENCE) -> Interval:
     """Mean and Student-t interval of the mean over replicates, ignoring NaN and non-numbers.
 
@@ -76,7 +81,7 @@ def mean_interval(values: Iterable[float], level: float = CONFIDENCE) -> Interva
     """
     from scipy import stats
 
-    x = np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
+    x = as_floats(values)
     x = x[np.isfinite(x)]
     n = int(x.size)
     if n == 0:

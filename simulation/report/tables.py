@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulation.stats import CONFIDENCE, mean_interval
+from simulation.stats import CONFIDENCE, as_floats, mean_interval
 from simulation.text import format_number, render_table
 
 
@@ -107,19 +107,11 @@ def paired_interval(
     with fewer than two pairs the interval is NaN. This is the one-sample t-interval of the
     differences, so the variance the two runs share (the common random numbers) cancels.
     """
-    a, b = _floats(reference), _floats(other)
+    a, b = as_floats(reference), as_floats(other)
     if len(a) != len(b):
         raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
-    keep = np.isfinite(a) & np.isfinite(b)
-    d = b[keep] - a[keep]
-    n = len(d)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(d.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = _t(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half, n
+    mean, low, high, n = mean_interval(b - a)  # a NaN on either side drops the pair
+    return mean, low, high, n
 
 
 def welch_interval(
@@ -131,7 +123,7 @@ def welch_interval(
     numbers): each side's own variance, Welch-Satterthwaite degrees of freedom. Returns
     (difference, low, high); NaN interval when either side has fewer than two values.
     """
-    a, b = _floats(reference), _floats(other)
+    a, b = as_floats(reference), as_floats(other)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if len(a) == 0 or len(b) == 0:
         return math.nan, math.nan, math.nan
@@ -373,10 +365,6 @@ def precision_line(checks: Sequence[Precision]) -> str:
             f"(target ±{format_number(check.limit)}, {verdict})"
         )
     return ", ".join(parts)
-
-
-def _floats(values: Iterable[float]) -> np.ndarray:
-    return np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
 
 
 def _t(df: float) -> float:
