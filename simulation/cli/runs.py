@@ -82,13 +82,7 @@ def add_commands(commands: Any) -> None:
         metavar="DIR",
         help=f"results folder (default: a new {RESULTS_DIR}/<scenario>-<time>/)",
     )
-    common.executor_options(options, POOLED)
-    options.add_argument(
-        "--force",
-        action="store_true",
-        help="write into a --out folder that is not empty (an earlier result there is "
-        "replaced; files dtsim did not write are never touched)",
-    )
+    _output_options(options)
 
     run = commands.add_parser(
         "run", parents=[options], help="run one scenario: outcome table, CSV files, run.png"
@@ -122,14 +116,19 @@ def add_commands(commands: Any) -> None:
         metavar="NEWDIR",
         help=f"results folder (default: a new {RESULTS_DIR}/rerun-<scenario>-<time>/)",
     )
-    common.executor_options(rerun, POOLED)
-    rerun.add_argument(
+    _output_options(rerun)
+    rerun.set_defaults(handler=cmd_rerun)
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    """Where the runs go and whether an earlier result may be replaced: run, compare, rerun."""
+    common.executor_options(parser, POOLED)
+    parser.add_argument(
         "--force",
         action="store_true",
         help="write into a --out folder that is not empty (an earlier result there is "
         "replaced; files dtsim did not write are never touched)",
     )
-    rerun.set_defaults(handler=cmd_rerun)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

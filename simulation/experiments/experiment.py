@@ -52,7 +52,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import parameter_value, read_toml, shipped_dir
+from simulation.experiments.files import (
+    check_keys,
+    locate,
+    parameter_value,
+    read_toml,
+    shipped_dir,
+)
 from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
@@ -301,28 +307,11 @@ def load_experiment(name_or_path: str | Path | Experiment) -> Experiment:
 
 
 def _locate(name_or_path: str | Path) -> Path:
-    if isinstance(name_or_path, Path):
-        return name_or_path
-    text = str(name_or_path)
-    if text.endswith(SUFFIX) or os.sep in text or "/" in text:
-        return Path(text)
-    path = experiment_dir() / f"{text}{SUFFIX}"
-    if not path.is_file():
-        names = experiment_names()
-        available = ", ".join(names) if names else f"none in {display_path(experiment_dir())}"
-        raise ExperimentError(
-            f"unknown experiment {text!r}{did_you_mean(text, names)}; available: {available}"
-        )
-    return path
+    return locate(name_or_path, "experiment", experiment_dir(), experiment_names(), ExperimentError)
 
 
 def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experiment:
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise ExperimentError(
-                f"{where}: unknown top-level key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}; "
-                f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
-            )
+    check_keys(data, TOP_LEVEL_KEYS, where, ExperimentError)
     for key in (*REQUIRED_KEYS, "parameters"):
         if key not in data:
             raise ExperimentError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")

@@ -24,7 +24,7 @@ from typing import Any
 
 from simulation.experiments.limits import MAX_FILE_BYTES, check_input_file, read_bounded
 from simulation.model.params import PARAMETERS
-from simulation.text import did_you_mean, one_line, toml_repr
+from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
 CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
 """Fixed formatting of every CSV file dtsim writes, so the same inputs give byte-identical
@@ -138,3 +138,32 @@ def check_name(name: object, where: str, error: type[Exception]) -> str:
             f"{NAME_MAX} printable characters, without / \\ : and not starting with a dot"
         )
     return name
+
+
+def locate(
+    name_or_path: str | Path, kind: str, folder: Path, names: list[str], error: type[Exception]
+) -> Path:
+    """The file of a name in ``folder`` (``NAME.toml``), or a path as given; an unknown name
+    lists the available ones, with a did-you-mean."""
+    if isinstance(name_or_path, Path):
+        return name_or_path
+    text = str(name_or_path)
+    if text.endswith(".toml") or os.sep in text or "/" in text:
+        return Path(text)
+    path = folder / f"{text}.toml"
+    if not path.is_file():
+        available = ", ".join(names) if names else f"none in {display_path(folder)}"
+        raise error(f"unknown {kind} {text!r}{did_you_mean(text, names)}; available: {available}")
+    return path
+
+
+def check_keys(
+    data: dict[str, Any], allowed: dict[str, str], where: str, error: type[Exception]
+) -> None:
+    """Refuse a top-level key the file format does not have, naming the allowed ones."""
+    for key in data:
+        if key not in allowed:
+            raise error(
+                f"{where}: unknown top-level key {key!r}{did_you_mean(key, allowed)}; "
+                f"allowed: {', '.join(allowed)}"
+            )

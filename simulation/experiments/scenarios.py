@@ -23,12 +23,18 @@ run length; docs/interventions.md describes them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import SHIPPED, parameter_value, read_toml, shipped_dir
+from simulation.experiments.files import (
+    SHIPPED,
+    check_keys,
+    locate,
+    parameter_value,
+    read_toml,
+    shipped_dir,
+)
 from simulation.model.interventions import CHANGEABLE, FIXED_AT_START
 from simulation.model.interventions import KEYS as INTERVENTION_KEYS
 from simulation.model.interventions import parse as parse_interventions
@@ -98,27 +104,11 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
 
 def _locate(name_or_path: str | Path) -> Path:
     """Path of a scenario file; an unknown name lists the available ones."""
-    if isinstance(name_or_path, Path):
-        return name_or_path
-    text = str(name_or_path)
-    if text.endswith(SUFFIX) or os.sep in text or "/" in text:
-        return Path(text)
-    path = scenario_dir() / f"{text}{SUFFIX}"
-    if not path.is_file():
-        names = scenario_names()
-        hint = did_you_mean(text, names)
-        available = ", ".join(names) if names else f"none in {display_path(scenario_dir())}"
-        raise ScenarioError(f"unknown scenario {text!r}{hint}; available: {available}")
-    return path
+    return locate(name_or_path, "scenario", scenario_dir(), scenario_names(), ScenarioError)
 
 
 def _validate(data: dict[str, Any], name: str, path: Path, where: str) -> Scenario:
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            raise ScenarioError(
-                f"{where}: unknown top-level key {key!r}{did_you_mean(key, TOP_LEVEL_KEYS)}; "
-                f"allowed: {', '.join(TOP_LEVEL_KEYS)}"
-            )
+    check_keys(data, TOP_LEVEL_KEYS, where, ScenarioError)
     texts = {}
     for key in REQUIRED_KEYS:
         value = data.get(key)
