@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from simulation.experiments.scenarios import list_scenarios, load_scenario
+from simulation.experiments.scenarios import Scenario, list_scenarios, load_scenario
 from simulation.model.model import DigitalTransformationModel
 from simulation.model.outputs import SERIES
 from simulation.model.params import LEVERS, PARAMETERS
@@ -159,14 +159,30 @@ def ScenarioPanel(model: solara.Reactive[AppModel]) -> None:
         model.value = AppModel(scenario=name, seed=current.seed, **current.sizes)
         update_counter.value += 1
 
-    info = current.scenario_info
     with solara.Card("Scenario", classes=["dtsim-scenario"]):
         solara.Select(label="scenario", values=names, value=current.scenario_name, on_value=pick)
-        solara.Markdown(f"**{info.title}**")
-        solara.Markdown(info.story)
+        ScenarioText(current.scenario_info)
+
+
+@solara.component
+def ScenarioText(info: Scenario) -> None:
+    """The scenario's title, story and intervention weeks, shown as plain text.
+
+    Never as Markdown: a scenario file is anyone's text, and Markdown keeps raw HTML and
+    ``javascript:`` links, so a story could run script in the page (stored XSS). Text goes to
+    the browser as a text node, escaped.
+    """
+    with solara.Div(classes=["dtsim-scenario-text"], style={"white-space": "pre-line"}):
+        solara.Text(info.title, style={"font-weight": "bold"})
+        with solara.Div(style={"margin-top": "0.4em"}):
+            solara.Text(info.story)
         if info.interventions:
             weeks = ", ".join(str(i["week"]) for i in info.interventions)
-            solara.Markdown(f"*Interventions in week {weeks} (dotted lines).*")
+            with solara.Div(style={"margin-top": "0.4em"}):
+                solara.Text(
+                    f"Interventions in week {weeks} (dotted lines).",
+                    style={"font-style": "italic"},
+                )
 
 
 @solara.component
@@ -279,8 +295,12 @@ def EventFeed(model: AppModel) -> None:
     with solara.Card(f"Latest events (week {max(model.week, 0)})", classes=["dtsim-events"]):
         if not model.feed:
             solara.Text("no events yet: press Step or ▶")
-        lines = [f"- week {week}: **{kind}** ({detail})" for week, kind, detail in model.feed]
-        solara.Markdown("\n".join(lines))
+        # Plain text too: an intervention's label, from the scenario file, is an event detail.
+        for week, kind, detail in model.feed:
+            with solara.Div():
+                solara.Text(f"week {week}: ")
+                solara.Text(kind, style={"font-weight": "bold"})
+                solara.Text(f" ({detail})")
 
 
 @solara.component
@@ -310,4 +330,4 @@ def Page() -> None:
 
 
 page = Page
-__all__ = ["AppModel", "Page", "baseline_run", "model_params", "page"]
+__all__ = ["AppModel", "Page", "ScenarioText", "baseline_run", "model_params", "page"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +27,22 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """``dtsim app``: serve :mod:`simulation.app.app` with solara's server until Ctrl-C.
+    """``dtsim app``: serve :mod:`simulation.app.app` with solara's server until stopped.
 
     Runs ``solara run`` in this Python (solara and the web libraries are imported by that
-    process only, so ``dtsim --help`` stays light).
+    process only, so ``dtsim --help`` stays light). The port is tried first, so a taken one
+    is one line, not a server that starts and dies; the server goes with this process
+    (signals forwarded, and on Linux the kernel stops it if this process is killed).
     """
     import importlib.util
-    import subprocess
 
     if importlib.util.find_spec("solara") is None:
         raise common.UsageError('the app needs the web libraries: pip install -e ".[app]"')
+    address = resolve(args.host, args.port)
+    warning = host_warning(args.host, args.port)
+    if warning:
+        print(f"{common.PROG} app: warning: {warning}", file=sys.stderr)
+    check_port(args.host, args.port, address)
     app = Path(__file__).resolve().parents[1] / "app" / "app.py"
     assets = Path(sys.prefix) / "share" / "solara" / "cdn" / "@widgetti"
     if not assets.is_dir():
@@ -58,4 +66,150 @@ def cmd_app(args: argparse.Namespace) -> int:
     ]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"dtsim app: serving on http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    return subprocess.call(command)
+    return serve(command)
+
+
+LOOPBACK_NAMES = {"localhost"}
+STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+"""Signals that stop ``dtsim app``: each is passed on to the server, which is then waited for."""
+STOP_GRACE = 10.0
+"""Seconds the server has to stop after a forwarded signal before it is killed."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` serves this machine only (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_warning(host: str, port: int) -> str | None:
+    """What to tell the user who serves beyond this machine: the page runs models for anyone."""
+    if is_loopback(host):
+        return None
+    return (
+        f"--host {host} opens the app beyond this machine: anyone who can reach port {port} "
+        "can run models on it (the default 127.0.0.1 keeps it to this machine)"
+    )
+
+
+def resolve(host: str, port: int) -> tuple[int, int, int, Any]:
+    """The address the server will bind (family, type, protocol, address); a host that is not
+    an address is a one-line error."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise common.UsageError(
+            f"--host {host}: not an address of this machine ({exc.strerror})"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    return family, kind, proto, address
+
+
+def check_port(host: str, port: int, address: tuple[int, int, int, Any]) -> None:
+    """Bind ``host:port`` once and let it go, so a taken port is a one-line error (exit 2),
+    not a server that says it is serving and then dies (exit 3).
+
+    SO_REUSEADDR as the server sets it: a port left in TIME_WAIT by a stopped app is free.
+    """
+    import errno
+    import socket
+
+    family, kind, proto, where = address
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(where)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise common.UsageError(
+                    f"port {port} on {host} is taken (another dtsim app?); "
+                    f"try --port {free_port(host, port)}"
+                ) from None
+            raise common.UsageError(f"cannot serve on {host}:{port}: {exc.strerror}") from None
+
+
+def free_port(host: str, near: int) -> int:
+    """A port free on ``host`` right now: the next few after ``near``, else one the system picks."""
+    import socket
+
+    family = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+    candidates = [p for p in range(near + 1, near + 21) if p <= 65535] + [0]
+    for candidate in candidates:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise common.UsageError(f"no free port on {host}")
+
+
+def serve(command: list[str]) -> int:
+    """Run the server until it ends or a stop signal comes; never leave it running.
+
+    The server gets its own process group, so a Ctrl-C in the terminal reaches it once, from
+    here; SIGTERM, SIGINT and SIGHUP to this process are forwarded and the server waited for
+    (killed after :data:`STOP_GRACE` seconds). Exit status 0 when stopped by a signal.
+    """
+    import signal
+    import subprocess
+    import time
+
+    received: list[int] = []
+    server = subprocess.Popen(command, process_group=0, preexec_fn=die_with_parent(os.getpid()))
+
+    def forward(signum: int, frame: object) -> None:
+        received.append(signum)
+        if server.poll() is None:
+            server.send_signal(signum)
+
+    stops = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {signum: signal.signal(signum, forward) for signum in stops}
+    deadline: float | None = None
+    try:
+        while True:
+            try:
+                status = server.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if received and deadline is None:
+                    deadline = time.monotonic() + STOP_GRACE
+                if deadline is not None and time.monotonic() > deadline:
+                    server.kill()
+    finally:
+        if server.poll() is None:  # an error in this process: do not leave the server behind
+            server.kill()
+            server.wait()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0 if received else status
+
+
+def die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has Linux send the server SIGTERM when ``parent`` dies (even by
+    SIGKILL, which cannot be forwarded); None where ``prctl`` does not exist."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before prctl: nobody will stop us
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange

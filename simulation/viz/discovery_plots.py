@@ -128,7 +128,7 @@ def discovery_figure(found: Discovery) -> Figure:
         f"Scenario discovery (PRIM): coverage {chosen['coverage']:.2f}, density "
         f"{chosen['density']:.2f}, mass {chosen['mass']:.2f}"
     )
-    fig.suptitle(f"{found.title}\n{heading}", fontsize="large")
+    fig.suptitle(f"{found.title}\n{heading}", fontsize="large", parse_math=False)
     return fig
 
 

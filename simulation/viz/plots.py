@@ -84,7 +84,7 @@ def run_figure(
     if interventions:
         handles.append(_mark_handle(MARK_COLOR))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
-    fig.suptitle(title or name, fontsize="large")
+    fig.suptitle(title or name, fontsize="large", parse_math=False)
     return fig
 
 
@@ -115,14 +115,18 @@ def compare_figure(
     if any(marks.values()):
         handles.append(_mark_handle(MARK_COLOR))
     ncols = min(len(handles), 5)
-    fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+    legend = fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
+    for text in legend.get_texts():  # scenario names, as the user spelled them
+        text.set_parse_math(False)
     replicates = timeseries.groupby("scenario")["replicate"].nunique().max()
     note = (
         f"mean of {replicates} replicates, band 2.5–97.5 percentile"
         if replicates > 1
         else "one run each"
     )
-    fig.suptitle(title or f"{len(names)} scenarios compared ({note})", fontsize="large")
+    fig.suptitle(
+        title or f"{len(names)} scenarios compared ({note})", fontsize="large", parse_math=False
+    )
     return fig
 
 
@@ -163,6 +167,7 @@ def _mark(axes: Sequence[Axes], item: Mapping[str, Any], color: str, labelled: s
             fontsize="x-small",
             color=color,
             gid=MARK_GID,
+            parse_math=False,
         )
 
 

@@ -73,7 +73,7 @@ def sensitivity_figure(table: pd.DataFrame, method: str, title: str | None = Non
         if method == "sobol"
         else "Morris mu* (95% interval) and sigma"
     )
-    fig.suptitle(f"{title}: {what}" if title else what, fontsize=11)
+    fig.suptitle(f"{title}: {what}" if title else what, fontsize=11, parse_math=False)
     fig.set_layout_engine("constrained")
     return fig
 

@@ -228,7 +228,7 @@ def heatmap_figure(frame: pd.DataFrame, key: str, title: str | None = None) -> F
         fontsize="medium",
     )
     if title:
-        fig.suptitle(title, fontsize="large")
+        fig.suptitle(title, fontsize="large", parse_math=False)
     return fig
 
 
@@ -333,7 +333,7 @@ def lines_figure(
         handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False
     )
     note = f"replicate mean over {_replicates(replicates)} per point"
-    fig.suptitle(f"{title}: {note}" if title else note, fontsize="large")
+    fig.suptitle(f"{title}: {note}" if title else note, fontsize="large", parse_math=False)
     return fig
 
 
@@ -438,7 +438,7 @@ def tradeoff_figure(frame: pd.DataFrame, title: str | None = None) -> Figure:
         notes.append(f"{left_out} point(s) without a value left out")
     ax.set_title("\n".join(notes), fontsize="small")
     heading = "Trade-off: time to market, breaches and satisfaction"
-    fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize="large")
+    fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize="large", parse_math=False)
     return fig
 
 
@@ -552,7 +552,7 @@ def effects_figure(frame: pd.DataFrame, title: str | None = None) -> Figure:
         handles.append(Line2D([], [], color=OKABE_ITO[1], lw=1.6, label=f"mean {label}"))
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     heading = f"Headline outcomes against each varied parameter ({len(means)} design points)"
-    fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize="large")
+    fig.suptitle(f"{title}\n{heading}" if title else heading, fontsize="large", parse_math=False)
     return fig
 
 

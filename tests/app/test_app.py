@@ -7,6 +7,7 @@ reason, when the browser, Playwright or solara's offline page assets are not on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ASSETS = Path(sys.prefix) / "share/solara/cdn/@widgetti/solara-vuetify3-app@5.2.0"
+EVIL_STORY = 'Look: <img src=x onerror="window.__xss=1"> and [click me](javascript:alert(1)).'
+"""A story that ran script in the page when it was rendered as Markdown."""
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -38,8 +42,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def app_url():
+def skip_without_browser() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -47,10 +50,16 @@ def app_url():
         pytest.skip(
             f"solara's page assets are not cached in {ASSETS.parent} (.ci/solara_assets.sh)"
         )
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str] | None = None) -> Iterator[str]:
+    """`dtsim app` on a free port until the block ends; yields its address."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "simulation", "app", "--port", str(port)],
         cwd=ROOT,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -74,6 +83,13 @@ def app_url():
         server.wait(timeout=20)
         if server.stdout:
             server.stdout.close()
+
+
+@pytest.fixture
+def app_url() -> Iterator[str]:
+    skip_without_browser()
+    with serving() as url:
+        yield url
 
 
 def image_src(page, selector: str) -> str:
@@ -116,5 +132,36 @@ def test_app_moves_a_lever_steps_and_redraws(app_url: str, tmp_path: Path) -> No
                 shot = ROOT / "docs" / "figures" / "app.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+        finally:
+            browser.close()
+
+
+def test_a_scenario_story_cannot_run_script_in_the_page(tmp_path: Path) -> None:
+    """The default scenario's story holds an ``<img onerror>`` and a ``javascript:`` link: the
+    page shows them as text, and the script does not run."""
+    from playwright.sync_api import sync_playwright
+
+    skip_without_browser()
+    folder = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios", folder)
+    siloed = folder / "siloed.toml"
+    text = siloed.read_text(encoding="utf-8")
+    start = text.index('story = """')
+    end = text.index('"""', start + len('story = """')) + 3
+    siloed.write_text(f"{text[:start]}story = '{EVIL_STORY}'{text[end:]}", encoding="utf-8")
+    with serving({**os.environ, "DTSIM_SCENARIOS": str(folder)}) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url, wait_until="networkidle", timeout=90_000)
+            page.locator(".dtsim-scenario").get_by_text("Look:", exact=False).first.wait_for(
+                timeout=60_000
+            )
+            page.wait_for_timeout(1000)
+            assert page.evaluate("typeof window.__xss") == "undefined"
+            scenario = page.locator(".dtsim-scenario")
+            assert scenario.locator("img").count() == 0
+            assert page.locator("a[href^='javascript:']").count() == 0
+            assert EVIL_STORY in scenario.inner_text()
         finally:
             browser.close()

@@ -53,7 +53,7 @@ def error_line(capsys: pytest.CaptureFixture[str]) -> str:
 # --- a light start -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["scenarios"], ["run", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["scenarios"], ["run", "--help"], ["app", "--help"]])
 def test_listing_and_help_do_not_import_matplotlib(argv: list[str]) -> None:
     code = (
         "import sys\n"
@@ -62,6 +62,7 @@ def test_listing_and_help_do_not_import_matplotlib(argv: list[str]) -> None:
         "assert status == 0, status\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
         "assert 'simulation.viz.plots' not in sys.modules, 'plots imported'\n"
+        "assert 'solara' not in sys.modules, 'solara imported'\n"
     )
     result = python("-c", code)
     assert result.returncode == 0, result.stderr
