@@ -307,7 +307,8 @@ class Dask(_Windowed):
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                host="127.0.0.1",  # this machine only; a random free port for the dashboard,
+                dashboard_address="127.0.0.1:0",  # (None still means 8787 in distributed)
             )
             self.client = Client(self.cluster)
             self.name = f"Dask LocalCluster, {n} workers"

@@ -129,3 +129,23 @@ def test_batches_in_flight_are_bounded() -> None:
     # Batch sizes shrink as the end nears, from at most MAX_BATCH down to 1.
     assert executor.batch_size(10_000) == engine.MAX_BATCH
     assert executor.batch_size(1) == 1
+
+
+def test_a_local_dask_cluster_starts_beside_another_one_and_listens_here_only() -> None:
+    """CI failed when port 8787 (Dask's default dashboard) was taken by another cluster:
+    ``dashboard_address=None`` does not turn the dashboard off in distributed."""
+    import socket
+
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    except OSError:
+        pass  # already taken by someone else: the case this test is about
+    try:
+        with open_executor(None, "local:1", 1) as executor:
+            assert isinstance(executor, engine.Dask)
+            assert executor.client.scheduler.address.startswith("tcp://127.0.0.1:")
+    finally:
+        holder.close()
