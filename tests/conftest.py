@@ -44,3 +44,27 @@ def write_scenario(tmp_path: Path) -> Callable[..., Path]:
 def small_scenario(write_scenario: Callable[..., Path]) -> Path:
     """The baseline levers with 400 customers and a short warm-up."""
     return write_scenario(SMALL, name="small")
+
+
+SMALL_FIRM = """\
+title = "A small firm"
+story = "A firm small enough for a sweep in a test."
+
+[parameters]
+n_customers = 200
+warmup_weeks = 4
+weeks = 15
+"""
+
+
+@pytest.fixture(scope="session")
+def write_base() -> Callable[[Path], Path]:
+    """Write the base scenario of the test experiments (``base.toml``: 200 customers, 15
+    weeks) into a folder; return its path."""
+
+    def write(folder: Path) -> Path:
+        path = folder / "base.toml"
+        path.write_text(SMALL_FIRM, encoding="utf-8")
+        return path
+
+    return write

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +13,6 @@ from simulation.analysis.discovery import Condition, choose_box, discover, prim
 from simulation.cli import main
 from simulation.experiments.store import load_results
 from simulation.experiments.sweep import run_sweep
-
-BASE = """\
-title = "A small firm"
-story = "A firm small enough for a sweep in a test."
-
-[parameters]
-n_customers = 200
-warmup_weeks = 4
-weeks = 15
-"""
 
 EXPERIMENT = """\
 title = "A discovery test"
@@ -91,9 +82,9 @@ def test_trajectory_shape_and_choice() -> None:
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sweep(tmp_path_factory: pytest.TempPathFactory, write_base: Callable[[Path], Path]) -> Path:
     folder = tmp_path_factory.mktemp("discover")
-    (folder / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(folder)
     path = folder / "exp.toml"
     path.write_text(EXPERIMENT, encoding="utf-8")
     out = folder / "sweep"

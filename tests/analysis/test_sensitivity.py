@@ -20,16 +20,6 @@ from simulation.experiments.experiment import ExperimentError, load_experiment
 from simulation.model.outputs import HEADLINE
 from simulation.report.studies import run_sensitivity
 
-BASE = """\
-title = "A small firm"
-story = "A firm small enough for a sensitivity analysis in a test."
-
-[parameters]
-n_customers = 200
-warmup_weeks = 4
-weeks = 15
-"""
-
 HEAD = """\
 title = "A test sensitivity analysis"
 scenario = "base.toml"
@@ -40,9 +30,9 @@ replicates = 2
 
 
 @pytest.fixture
-def write(tmp_path: Path) -> Callable[[str], Path]:
+def write(tmp_path: Path, write_base: Callable[[Path], Path]) -> Callable[[str], Path]:
     """Write an experiment file (and the base scenario next to it); return its path."""
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(tmp_path)
 
     def write(text: str, name: str = "exp") -> Path:
         path = tmp_path / f"{name}.toml"

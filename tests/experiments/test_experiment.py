@@ -12,16 +12,6 @@ from simulation.cli import main
 from simulation.experiments.experiment import ExperimentError, experiment_names, load_experiment
 from simulation.experiments.runner import replicate_seed
 
-BASE = """\
-title = "A small firm"
-story = "A firm small enough for a sweep in a test."
-
-[parameters]
-n_customers = 200
-warmup_weeks = 4
-weeks = 15
-"""
-
 HEAD = """\
 title = "A test sweep"
 scenario = "base.toml"
@@ -36,9 +26,9 @@ SOBOL = HEAD.format(sampler="sobol") + "samples = 16\n"
 
 
 @pytest.fixture
-def write(tmp_path: Path) -> Callable[[str], Path]:
+def write(tmp_path: Path, write_base: Callable[[Path], Path]) -> Callable[[str], Path]:
     """Write an experiment file (and the base scenario next to it); return its path."""
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(tmp_path)
 
     def write(text: str, name: str = "exp") -> Path:
         path = tmp_path / f"{name}.toml"

@@ -20,13 +20,12 @@ from simulation.experiments.experiment import ExperimentError, load_experiment
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.experiments.sweep import SweepError, run_sweep
 
-BASE = 'title = "Small"\nstory = "A small firm."\n[parameters]\nn_customers = 200\nweeks = 4\n'
 HEAD = 'title = "T"\nscenario = "base.toml"\nsampler = "grid"\nseed = 1\nreplicates = 2\n'
 
 
 @pytest.fixture
-def write(tmp_path: Path) -> Callable[[str], Path]:
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+def write(tmp_path: Path, write_base: Callable[[Path], Path]) -> Callable[[str], Path]:
+    write_base(tmp_path)
 
     def write(text: str) -> Path:
         path = tmp_path / "exp.toml"

@@ -27,16 +27,6 @@ from simulation.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
-BASE = """\
-title = "A small firm"
-story = "A firm small enough for a sweep in a test."
-
-[parameters]
-n_customers = 200
-warmup_weeks = 4
-weeks = 15
-"""
-
 EXPERIMENT = """\
 title = "A test sweep"
 scenario = "base.toml"
@@ -55,9 +45,9 @@ SAME = ["run", "point", "replicate", "seed", "status", "params", "summary", "err
 
 
 @pytest.fixture
-def experiment_file(tmp_path: Path) -> Callable[..., Path]:
+def experiment_file(tmp_path: Path, write_base: Callable[[Path], Path]) -> Callable[..., Path]:
     """Write the test experiment (2 x 2 grid, 200 customers, 15 weeks) and its base scenario."""
-    (tmp_path / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(tmp_path)
 
     def write(replicates: int = 3, name: str = "exp", extra: str = "") -> Path:
         path = tmp_path / f"{name}.toml"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,6 @@ from simulation.cli import main
 from simulation.experiments.sweep import run_sweep
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-BASE = """\
-title = "A small firm"
-story = "A firm small enough for a sweep in a test."
-
-[parameters]
-n_customers = 200
-warmup_weeks = 4
-weeks = 15
-"""
 
 EXPERIMENT = """\
 title = "A report test <sweep>"
@@ -44,9 +35,9 @@ satisfaction,collaboration,0.04,0.01,0.02
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(tmp_path_factory: pytest.TempPathFactory, write_base: Callable[[Path], Path]) -> Path:
     folder = tmp_path_factory.mktemp("report")
-    (folder / "base.toml").write_text(BASE, encoding="utf-8")
+    write_base(folder)
     path = folder / "exp.toml"
     path.write_text(EXPERIMENT, encoding="utf-8")
     out = folder / "sweep"
