@@ -32,6 +32,20 @@ def add_commands(commands: Any) -> None:
         metavar="FILE",
         help="also write the table as markdown, with command, date and git commit",
     )
+    validate.add_argument(
+        "--robustness",
+        action="store_true",
+        help="instead: F1-F7 under one-at-a-time -20%%/+20%% moves of every non-lever "
+        "parameter; one CSV row per move, written as it is done (rerun to resume); exit 1 "
+        "if a move breaks a fact",
+    )
+    validate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --robustness: the CSV table (default results/robustness-R<replicates>-seed<seed>.csv)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
 
@@ -41,6 +55,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from simulation.experiments import validation
 
+    if args.robustness:
+        from simulation.experiments import robustness
+        from simulation.experiments.folders import RESULTS_DIR
+
+        name = f"robustness-R{args.replicates}-seed{args.seed}.csv"
+        out = args.out or RESULTS_DIR / name
+        return robustness.main(args.replicates, args.seed, args.workers, out, args.scheduler)
+    if args.out is not None:
+        raise common.UsageError("--out needs --robustness (the fact table goes to --markdown)")
     return validation.main(
         args.replicates,
         args.seed,

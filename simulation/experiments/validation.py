@@ -25,6 +25,8 @@ GOVERNANCE_LEVELS = tuple(round(0.1 * i, 1) for i in range(11))
 BUDGET_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 LOW_COLLABORATION = 0.1
 F7_STOP_WEEK = 52
+FACTS: tuple[str, ...] = ("F1", "F2", "F3", "F4", "F5", "F6", "F7")
+"""The stylized facts, in the order :func:`check_facts` returns them."""
 
 
 def run_many(

@@ -1,0 +1,161 @@
+"""Does the calibration hold off its knife edge? F1-F7 under one-at-a-time moves of ±20%.
+
+A calibration that keeps the stylized facts only at the exact defaults tells a strategist
+little about a firm that differs from them by a fifth. :func:`robustness` moves every
+non-lever parameter down and up by :data:`MOVE` (clipped to its declared range), one at a
+time, runs the whole F1-F7 plan of :mod:`simulation.experiments.validation` at each move,
+and records which facts hold. Every move is one row of a CSV file written as soon as the
+move is done, so a killed check resumes where it stopped (``dtsim validate --robustness``).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulation.experiments.validation import FACTS, build_plan, check_facts, measure
+from simulation.model.params import LEVERS, PARAMETERS
+
+MOVE = 0.2
+"""The relative size of each one-at-a-time move."""
+FRAME = ("weeks", "warmup_weeks", "delivery_stop_week")
+"""Parameters that set the run's frame, not the firm: never moved."""
+COLUMNS = ("parameter", "move", "value", "replicates", "seed", *FACTS, "failed")
+
+
+@dataclass(frozen=True)
+class Move:
+    parameter: str
+    move: str  # "-20%" or "+20%"
+    value: float | int
+
+
+def moves(names: Iterable[str] | None = None) -> list[Move]:
+    """The moves of the check: each non-lever parameter (or ``names``) down and up.
+
+    A parameter whose default is 0 has no relative move and is left out; a move that the
+    declared range clips to the default itself is left out too.
+    """
+    if names is None:
+        names = [n for n in PARAMETERS if n not in LEVERS and n not in FRAME]
+    out = []
+    for name in names:
+        spec = PARAMETERS[name]
+        if spec.default == 0:
+            continue
+        for sign, label in ((-1, f"-{MOVE:.0%}"), (1, f"+{MOVE:.0%}")):
+            value: float | int = min(max(spec.default * (1 + sign * MOVE), spec.low), spec.high)
+            if spec.kind is int:
+                value = round(value)
+            if value != spec.default:
+                out.append(Move(name, label, value))
+    return out
+
+
+def robustness(
+    out: Path,
+    replicates: int = 20,
+    seed: int = 12345,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    names: Iterable[str] | None = None,
+    base: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, str]]:
+    """Run the check into the CSV file ``out`` (rows already there for the same replicates
+    and seed are kept, not run again); return every row. ``base`` adds parameters to every
+    setting (the tests shorten the runs with it)."""
+    done = _rows(out, replicates, seed)
+    todo = [m for m in moves(names) if (m.parameter, m.move) not in done]
+    if progress is not None:
+        progress(f"robustness: {len(done)} moves in {out}, {len(todo)} to run")
+    new = not out.exists() or out.stat().st_size == 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "a", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
+        if new:
+            writer.writeheader()
+        for i, move in enumerate(todo, 1):
+            started = time.perf_counter()
+            plan = build_plan(replicates, {**(base or {}), move.parameter: move.value})
+            results = check_facts(measure(plan, workers, seed, scheduler=scheduler))
+            row = {
+                "parameter": move.parameter,
+                "move": move.move,
+                "value": f"{move.value:g}",
+                "replicates": str(replicates),
+                "seed": str(seed),
+                **{r.fact: "PASS" if r.passed else "FAIL" for r in results},
+                "failed": " ".join(r.fact for r in results if not r.passed),
+            }
+            writer.writerow(row)
+            handle.flush()  # each move is kept the moment it is done
+            done[(move.parameter, move.move)] = row
+            if progress is not None:
+                seconds = time.perf_counter() - started
+                verdict = row["failed"] or "all facts hold"
+                progress(
+                    f"  {i}/{len(todo)} {move.parameter} {move.move}: {verdict} ({seconds:.0f} s)"
+                )
+    order = {(m.parameter, m.move): i for i, m in enumerate(moves(names))}
+    return sorted(done.values(), key=lambda r: order.get((r["parameter"], r["move"]), len(order)))
+
+
+def summary(rows: list[dict[str, str]]) -> str:
+    """One line: how many moves keep every fact, and how often each fact breaks."""
+    held = sum(1 for r in rows if not r["failed"])
+    broken = {f: sum(1 for r in rows if r[f] == "FAIL") for f in FACTS}
+    parts = ", ".join(f"{f} in {n}" for f, n in broken.items() if n)
+    return f"{held} of {len(rows)} moves keep all of F1-F7" + (
+        f"; broken: {parts}" if parts else ""
+    )
+
+
+def _rows(path: Path, replicates: int, seed: int) -> dict[tuple[str, str], dict[str, str]]:
+    """The moves already in the file for this number of replicates and seed."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
+            raise ValueError(f"{path}: not a robustness table of this dtsim (columns differ)")
+        return {
+            (r["parameter"], r["move"]): r
+            for r in reader
+            if r["replicates"] == str(replicates) and r["seed"] == str(seed)
+        }
+
+
+def main(replicates: int, seed: int, workers: int | None, out: Path, scheduler: str | None) -> int:
+    """``dtsim validate --robustness``: the table, then one line; 0 if every move holds."""
+    from simulation.text import render_table
+
+    rows = robustness(
+        out,
+        replicates,
+        seed,
+        workers,
+        scheduler,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    failing = [r for r in rows if r["failed"]]
+    if failing:
+        header = ["parameter", "move", "value", "facts that fail"]
+        print(
+            render_table(
+                header,
+                [[r["parameter"], r["move"], r["value"], r["failed"]] for r in failing],
+                left=3,
+            )
+        )
+        print()
+    print(f"{summary(rows)} ({replicates} replicates, base seed {seed}); table: {out}")
+    return 0 if not failing else 1
+
+
+__all__ = ["COLUMNS", "FACTS", "MOVE", "Move", "main", "moves", "robustness", "summary"]

@@ -1,0 +1,50 @@
+"""The robustness check (issue 12, "off the cliff"): F1-F7 under one-at-a-time ±20% moves,
+one CSV row per move, resumed after a kill. Short form: two moves, short runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulation.experiments import robustness
+from simulation.model.params import LEVERS, PARAMETERS
+
+SHORT = {"n_customers": 200, "warmup_weeks": 4, "weeks": 20}
+
+
+def test_every_non_lever_parameter_moves_down_and_up_within_its_range() -> None:
+    moves = robustness.moves()
+    moved = {m.parameter for m in moves}
+    assert not moved & set(LEVERS) and not moved & set(robustness.FRAME)
+    for m in moves:
+        spec = PARAMETERS[m.parameter]
+        assert spec.low <= m.value <= spec.high and m.value != spec.default
+    effort = {m.move: m.value for m in moves if m.parameter == "effort_mean"}
+    default = PARAMETERS["effort_mean"].default
+    assert effort == {"-20%": pytest.approx(0.8 * default), "+20%": pytest.approx(1.2 * default)}
+
+
+def test_rows_are_written_per_move_and_a_rerun_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "robustness.csv"
+    rows = robustness.robustness(
+        out, replicates=2, seed=3, workers=1, names=["effort_mean"], base=SHORT
+    )
+    assert [(r["parameter"], r["move"]) for r in rows] == [
+        ("effort_mean", "-20%"),
+        ("effort_mean", "+20%"),
+    ]
+    assert all(r[f] in ("PASS", "FAIL") for r in rows for f in robustness.FACTS)
+    assert len(out.read_text().splitlines()) == 3  # header and two moves
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("a finished move was run again")
+
+    monkeypatch.setattr(robustness, "measure", no_runs)
+    again = robustness.robustness(
+        out, replicates=2, seed=3, workers=1, names=["effort_mean"], base=SHORT
+    )
+    assert again == rows
+    assert "of 2 moves keep all of F1-F7" in robustness.summary(rows)
