@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for group in (runs, sweeps, validate, app):
         group.add_commands(commands)
+    validate.add_calibrate(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``dtsim validate``: the stylized facts F1-F7 measured and checked."""
+"""``dtsim validate`` and ``dtsim calibrate``: the model held against the facts and targets."""
 
 from __future__ import annotations
 
@@ -72,3 +72,64 @@ def cmd_validate(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         command=f"{common.PROG} {shlex.join(args.argv)}",
     )
+
+
+def add_calibrate(commands: Any) -> None:
+    """``dtsim calibrate``: ABC-SMC of a targets file's parameters."""
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="calibrate parameters to a targets file with ABC-SMC (pyabc): posterior, "
+        "diagnostics and figures in DIR; the same command resumes a killed calibration",
+    )
+    calibrate.add_argument("targets", type=Path, metavar="TARGETS", help="a targets .toml file")
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="calibration folder (default results/calibration-<targets>/)",
+    )
+    common.executor_options(calibrate, "one per core")
+    calibrate.add_argument(
+        "--fresh", action="store_true", help="delete DIR's calibration and start over"
+    )
+    calibrate.set_defaults(handler=cmd_calibrate)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``dtsim calibrate``: run or resume; print the posterior summary; write the figures."""
+    from simulation.experiments.calibrate import CalibrationError, calibrate, summary_lines
+    from simulation.experiments.targets import TargetsError, load_targets
+
+    try:
+        targets = load_targets(args.targets)
+        report = calibrate(
+            targets,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fresh=args.fresh,
+            argv=[common.PROG, *args.argv],
+        )
+    except (TargetsError, CalibrationError) as exc:
+        raise common.UsageError(str(exc)) from None
+    import pandas as pd
+
+    from simulation.experiments.calibrate import PREDICTIVE
+    from simulation.viz.calibration_plots import (
+        diagnostics_figure,
+        posterior_figure,
+        predictive_figure,
+    )
+
+    figures = report.out / "figures"
+    figures.mkdir(exist_ok=True)
+    paths = [
+        *posterior_figure(report.posterior, targets, figures),
+        *predictive_figure(pd.read_csv(report.out / PREDICTIVE), targets, figures),
+        *diagnostics_figure(report.populations, figures),
+    ]
+    for line in summary_lines(report, targets):
+        print(line)
+    print(f"wrote {len(paths)} figures in {figures}")
+    return 0

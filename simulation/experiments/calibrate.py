@@ -1,0 +1,322 @@
+"""Calibration: ABC-SMC (pyabc) of the parameters a targets file names, through the engine.
+
+Why pyabc: the model has no likelihood, and ABC-SMC needs only simulations and a distance;
+pyabc is maintained, keeps its whole history (every generation's particles, weights,
+distances and tolerances) in one SQLite file, which makes a killed calibration resumable,
+and has a Dask sampler for clusters. ELFI was the alternative; its strength (Bayesian
+optimisation of expensive simulators) matters less here than a resumable history.
+
+Each particle (a parameter set drawn by pyabc) is simulated at every lever setting the
+targets need, ``replicates`` times, through :mod:`simulation.experiments.engine` (local
+processes or Dask, as sweeps). Within a particle every setting uses the same replicate seeds
+(common random numbers: differences between settings are not noise); each particle draws its
+own base seed from pyabc's generator, seeded by the targets file's seed, so the posterior
+carries the model's stochastic spread and the same file gives the same calibration.
+
+A folder ``DIR`` holds ``abc.sqlite`` (pyabc's history), ``targets.toml`` (the file as first
+run), ``posterior.parquet`` (the last generation: parameters and weights),
+``populations.csv`` (tolerance, acceptance rate and effective sample size per generation),
+``predictive.csv`` (the targets' simulated values in the last generation, with weights) and
+``manifest.json``. Running the same command again continues from the last generation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiments.engine import (
+    POOL_MIN_RUNS,
+    Executor,
+    Job,
+    Task,
+    execute,
+    open_executor,
+)
+from simulation.experiments.files import CSV_OPTIONS
+from simulation.experiments.folders import RESULTS_DIR
+from simulation.experiments.runner import replicate_seed
+from simulation.experiments.targets import Targets, load_targets
+from simulation.model.params import resolve
+
+HISTORY = "abc.sqlite"
+TARGETS_FILE = "targets.toml"
+POSTERIOR = "posterior.parquet"
+POPULATIONS = "populations.csv"
+PREDICTIVE = "predictive.csv"
+MANIFEST = "manifest.json"
+FILES = (HISTORY, TARGETS_FILE, POSTERIOR, POPULATIONS, PREDICTIVE, MANIFEST)
+
+
+class CalibrationError(ValueError):
+    """The calibration cannot start (a folder of other targets, no pyabc); one line."""
+
+
+@dataclass(frozen=True)
+class CalibrationReport:
+    out: Path
+    generations: int
+    simulations: int
+    posterior: pd.DataFrame
+    populations: pd.DataFrame
+
+
+def simulate(
+    targets: Targets, theta: dict[str, float], seed: int, executor: Executor
+) -> dict[str, float]:
+    """Each target's simulated value for parameters ``theta``: the mean over replicates of
+    its output at its lever setting; every setting runs the same replicate seeds."""
+    settings = targets.settings
+    jobs = [Job(resolve({**targets.base, **theta, **at})) for at in settings]
+    seeds = [replicate_seed(seed, r) for r in range(targets.replicates)]
+    tasks: list[tuple[Job, Task]] = [
+        (jobs[s], (s * len(seeds) + r, {}, run_seed))
+        for s in range(len(settings))
+        for r, run_seed in enumerate(seeds)
+    ]
+    summaries: dict[int, dict[str, float]] = {}
+    for result in execute(executor, tasks, len(tasks)):
+        if result["status"] == "ok":
+            summaries[int(result["run"])] = result["summary"]
+    out = {}
+    for target in targets.targets:
+        s = settings.index(target.at)
+        values = [
+            summaries[s * len(seeds) + r].get(target.output, math.nan)
+            for r in range(len(seeds))
+            if s * len(seeds) + r in summaries
+        ]
+        finite = [v for v in values if v is not None and math.isfinite(v)]
+        out[target.name] = float(np.mean(finite)) if finite else math.nan
+    return out
+
+
+def distance(targets: Targets, simulated: dict[str, float]) -> float:
+    """Weighted root mean square of the targets' distances (0 when every one is in its band)."""
+    total = sum(t.weight * t.distance(simulated[t.name]) ** 2 for t in targets.targets)
+    weights = sum(t.weight for t in targets.targets)
+    return math.sqrt(total / weights)
+
+
+def calibrate(
+    targets: Targets | str | Path,
+    out: Path | str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fresh: bool = False,
+    argv: list[str] | None = None,
+) -> CalibrationReport:
+    """Run (or continue) the calibration into ``out``; write its tables; return them."""
+    try:
+        import pyabc
+    except ImportError:
+        raise CalibrationError("dtsim calibrate needs pyabc: pip install pyabc") from None
+    import logging
+
+    targets = targets if isinstance(targets, Targets) else load_targets(targets)
+    assert targets.path is not None or out is not None
+    stem = targets.path.stem if targets.path is not None else "targets"
+    folder = Path(out) if out is not None else RESULTS_DIR / f"calibration-{stem}"
+    history_url = _prepare(folder, targets, fresh)
+    logging.getLogger("ABC").setLevel(logging.INFO)
+    n_tasks = len(targets.settings) * targets.replicates
+    prior = pyabc.Distribution(
+        **{
+            name: pyabc.RV("uniform", low, high - low)
+            for name, (low, high) in targets.priors.items()
+        }
+    )
+    observed = {t.name: (t.low + t.high) / 2 for t in targets.targets}
+    with open_executor(workers, scheduler, n_tasks, min_pool=POOL_MIN_RUNS) as executor:
+
+        def model(theta: dict[str, float]) -> dict[str, float]:
+            seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's generator, seeded below
+            return simulate(targets, dict(theta), seed, executor)
+
+        def smc() -> Any:
+            return pyabc.ABCSMC(
+                model,
+                prior,
+                lambda x, x0: distance(targets, x),
+                population_size=targets.population,
+                sampler=pyabc.sampler.SingleCoreSampler(),
+            )
+
+        # One generation at a time, each by a new sampler object that loads the history (as
+        # pyabc resumes) and from its own seed: a calibration killed and resumed gives the
+        # same particles as one that ran through.
+        done = _generations_done(folder)
+        if done == 0:
+            np.random.seed(_generation_seed(targets.seed, -1))
+            smc().new(history_url, observed)
+        for generation in range(done, targets.generations):
+            abc = smc()
+            abc.load(history_url, 1)
+            np.random.seed(_generation_seed(targets.seed, generation))
+            abc.run(max_nr_populations=1)
+        abc = smc()
+        abc.load(history_url, 1)
+        history = abc.history
+    return _write(folder, targets, history, argv)
+
+
+def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
+    """The folder, checked: new, or holding a calibration of the same targets text."""
+    if folder.exists() and not folder.is_dir():
+        raise CalibrationError(f"--out {folder}: exists and is not a folder")
+    if fresh and folder.is_dir():
+        for name in FILES:
+            (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / TARGETS_FILE
+    if copy.exists():
+        if copy.read_text(encoding="utf-8") != targets.text:
+            raise CalibrationError(
+                f"--out {folder}: holds a calibration of other targets ({TARGETS_FILE} differs); "
+                "use --fresh to start over or another --out"
+            )
+    else:
+        others = sorted(p.name for p in folder.iterdir() if p.name not in FILES)
+        if others:
+            raise CalibrationError(
+                f"--out {folder}: folder holds other files ({', '.join(others[:3])}); choose a "
+                "new or empty folder"
+            )
+        copy.write_text(targets.text, encoding="utf-8")
+    return f"sqlite:///{(folder / HISTORY).resolve()}"
+
+
+def _generations_done(folder: Path) -> int:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{(folder / HISTORY).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT count(*) FROM populations WHERE t >= 0").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return 0
+    return int(rows[0]) if rows else 0
+
+
+def _generation_seed(seed: int, generation: int) -> int:
+    """The generator's seed for one generation: fixed by the file's seed alone."""
+    key = (generation + 1,)  # -1: the prior's calibration sample
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
+
+
+def _write(
+    folder: Path, targets: Targets, history: Any, argv: list[str] | None
+) -> CalibrationReport:
+    """The posterior, the per-generation diagnostics, the predictive values, the manifest."""
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    posterior = frame.reset_index(drop=True)
+    posterior["weight"] = np.asarray(weights, float)
+    _atomic(folder / POSTERIOR, lambda p: posterior.to_parquet(p, index=False))
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0].reset_index(drop=True)
+    ess = []
+    for t in populations["t"]:
+        _, w = history.get_distribution(m=0, t=int(t))
+        w = np.asarray(w, float)
+        ess.append(float(w.sum() ** 2 / (w**2).sum()))
+    table = pd.DataFrame(
+        {
+            "generation": populations["t"].astype(int),
+            "tolerance": populations["epsilon"].astype(float),
+            "simulations": populations["samples"].astype(int),
+            "particles": populations["particles"].astype(int),
+            "acceptance": populations["particles"] / populations["samples"],
+            "ess": ess,
+        }
+    )
+    _atomic(folder / POPULATIONS, lambda p: table.to_csv(p, **CSV_OPTIONS))
+    weights_stats, stats = history.get_weighted_sum_stats(t=history.max_t)
+    predictive = pd.DataFrame(stats)
+    predictive["weight"] = np.asarray(weights_stats, float)
+    _atomic(folder / PREDICTIVE, lambda p: predictive.to_csv(p, **CSV_OPTIONS))
+    from simulation.experiments.provenance import manifest, utc_now
+
+    record = manifest("calibrate", [], targets.seed, targets.replicates, argv or ())
+    record.pop("scenarios", None)
+    record.update(
+        {
+            "finished": utc_now().isoformat().replace("+00:00", "Z"),
+            "targets": {
+                "title": targets.title,
+                "file": str(targets.path) if targets.path else None,
+                "population": targets.population,
+                "generations": targets.generations,
+                "priors": {k: list(v) for k, v in targets.priors.items()},
+                "base": targets.base,
+            },
+            "generations_done": len(table),
+            "model_runs": int(table["simulations"].sum())
+            * len(targets.settings)
+            * targets.replicates,
+            "files": list(FILES),
+        }
+    )
+    _atomic(folder / MANIFEST, lambda p: Path(p).write_text(json.dumps(record, indent=2) + "\n"))
+    return CalibrationReport(
+        out=folder,
+        generations=len(table),
+        simulations=int(table["simulations"].sum()),
+        posterior=posterior,
+        populations=table,
+    )
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(str(tmp))
+    os.replace(tmp, path)
+
+
+def summary_lines(report: CalibrationReport, targets: Targets) -> list[str]:
+    """What a researcher reads first: each parameter's weighted mean and 95% interval."""
+    lines = [
+        f"calibration: {report.generations} generations, {report.simulations} particles "
+        f"simulated; posterior of {len(report.posterior)} particles in {report.out}"
+    ]
+    weights = report.posterior["weight"].to_numpy()
+    for name in targets.priors:
+        values = report.posterior[name].to_numpy()
+        order = np.argsort(values)
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        low = values[order][np.searchsorted(cumulative, 0.025)]
+        high = values[order][min(np.searchsorted(cumulative, 0.975), len(values) - 1)]
+        mean = float(np.average(values, weights=weights))
+        lines.append(f"  {name}: {mean:.4g} [{low:.4g}, {high:.4g}] (prior {targets.priors[name]})")
+    last = report.populations.iloc[-1]
+    lines.append(
+        f"  last generation: tolerance {last['tolerance']:.3g}, acceptance "
+        f"{last['acceptance']:.2f}, effective sample size {last['ess']:.0f}"
+    )
+    return lines
+
+
+def print_summary(report: CalibrationReport, targets: Targets) -> None:
+    for line in summary_lines(report, targets):
+        print(line, file=sys.stdout)
+
+
+__all__ = [
+    "FILES",
+    "CalibrationError",
+    "CalibrationReport",
+    "calibrate",
+    "distance",
+    "print_summary",
+    "simulate",
+    "summary_lines",
+]

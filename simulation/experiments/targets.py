@@ -1,0 +1,262 @@
+"""Calibration targets: what the model's output should look like, and which parameters may move.
+
+A targets file (TOML, checked like every other file: one line naming the file and the key)::
+
+    title = "The seed facts"
+    seed = 1                 # the calibration's one seed
+    replicates = 4           # runs per setting for each particle (common random numbers)
+    population = 200         # particles per ABC-SMC generation
+    generations = 6          # at most this many generations
+    [base]                   # parameters every run gets (e.g. a shorter run), optional
+    weeks = 104
+
+    [[targets]]
+    name = "F1"              # a short name, unique in the file
+    output = "shadow_spend_share"   # an output of simulation/model/outputs.py
+    at = { collaboration = 0.15 }   # lever settings of the runs (default: the baseline)
+    band = [0.15, 0.30]      # or: value = 0.2 with tolerance = 0.05
+    source = "partnering"    # where the number comes from
+    weight = 1.0             # optional, default 1
+
+    [parameters]             # what the calibration may move, with its prior range
+    effort_mean = { range = [2.0, 6.0] }   # default: the declared range
+    request_rate = {}
+
+The distance of a simulated value to a target is zero inside its band and grows with the
+distance outside it, in units of the band's width (or of the tolerance), so targets in
+different units weigh alike unless ``weight`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulation.experiments.files import check_keys, parameter_value, read_toml
+from simulation.experiments.limits import MAX_REPLICATES
+from simulation.model.outputs import summary_names
+from simulation.model.params import LEVERS, PARAMETERS
+from simulation.text import did_you_mean, display_path, toml_repr
+
+TOP_LEVEL_KEYS: dict[str, str] = {
+    "title": "what the targets describe (string)",
+    "seed": "the calibration's seed (whole number >= 0)",
+    "replicates": "runs per setting for each particle (whole number, 1 to 100)",
+    "population": "particles per generation (whole number, 2 to 100,000)",
+    "generations": "most generations (whole number, 1 to 100)",
+    "base": "a table of parameters every run gets",
+    "targets": "[[targets]] tables: output, at, band or value and tolerance, source, weight",
+    "parameters": "a table of the parameters to calibrate: name = { range = [lo, hi] } or {}",
+}
+TARGET_KEYS: dict[str, str] = {
+    "name": "a short unique name",
+    "output": "an output name",
+    "at": "a table of lever settings",
+    "band": "[lo, hi]",
+    "value": "a number",
+    "tolerance": "a number > 0",
+    "source": "where the number comes from (string)",
+    "weight": "a number > 0",
+}
+MAX_TARGETS = 100
+MAX_PARTICLES = 100_000
+
+
+class TargetsError(ValueError):
+    """A targets file cannot be used; the message is one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    output: str
+    at: dict[str, float]
+    low: float
+    high: float
+    scale: float
+    source: str
+    weight: float = 1.0
+
+    def distance(self, value: float) -> float:
+        """0 inside the band; outside, how far in units of the band's width (NaN: far)."""
+        if not math.isfinite(value):
+            return 10.0
+        return max(self.low - value, value - self.high, 0.0) / self.scale
+
+
+@dataclass(frozen=True)
+class Targets:
+    title: str
+    seed: int
+    replicates: int
+    population: int
+    generations: int
+    base: dict[str, Any]
+    targets: tuple[Target, ...]
+    priors: dict[str, tuple[float, float]]
+    path: Path | None = None
+    text: str = field(default="", repr=False)
+
+    @property
+    def settings(self) -> list[dict[str, float]]:
+        """The distinct lever settings the targets need, in the file's order."""
+        out: list[dict[str, float]] = []
+        for target in self.targets:
+            if target.at not in out:
+                out.append(target.at)
+        return out
+
+
+def load_targets(path: str | Path) -> Targets:
+    path = Path(path)
+    where = display_path(path)
+    data, text = read_toml(path, where, "targets", TargetsError)
+    check_keys(data, TOP_LEVEL_KEYS, where, TargetsError)
+    for key in ("title", "targets", "parameters"):
+        if key not in data:
+            raise TargetsError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")
+    title = data["title"]
+    if not isinstance(title, str) or not title.strip():
+        raise TargetsError(f"{where}: title = {toml_repr(title)} is not allowed; allowed: a string")
+    seed = _whole(data, "seed", where, 0, 2**63 - 1, 0)
+    replicates = _whole(data, "replicates", where, 1, min(100, MAX_REPLICATES), 4)
+    population = _whole(data, "population", where, 2, MAX_PARTICLES, 100)
+    generations = _whole(data, "generations", where, 1, 100, 5)
+    base = _table(data.get("base", {}), "base", where)
+    base = {k: parameter_value(k, v, f"base.{k}", where, TargetsError) for k, v in base.items()}
+    items = data["targets"]
+    if not isinstance(items, list) or not items or len(items) > MAX_TARGETS:
+        raise TargetsError(
+            f"{where}: targets must be 1 to {MAX_TARGETS} [[targets]] tables, found "
+            f"{toml_repr(items) if not isinstance(items, list) else len(items)}"
+        )
+    targets = tuple(_target(item, i, where) for i, item in enumerate(items))
+    names = [t.name for t in targets]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TargetsError(f"{where}: target names repeat: {', '.join(repeated)}")
+    priors = _priors(_table(data["parameters"], "parameters", where), where)
+    return Targets(
+        title=title.strip(),
+        seed=seed,
+        replicates=replicates,
+        population=population,
+        generations=generations,
+        base=base,
+        targets=targets,
+        priors=priors,
+        path=path,
+        text=text,
+    )
+
+
+def _target(item: Any, i: int, where: str) -> Target:
+    at_key = f"targets[{i}]"
+    if not isinstance(item, dict):
+        raise TargetsError(f"{where}: {at_key} is not a table; allowed: [[targets]] tables")
+    check_keys(item, TARGET_KEYS, f"{where}: {at_key}", TargetsError)
+    name = item.get("name", f"target {i + 1}")
+    if not isinstance(name, str) or not name.strip():
+        raise TargetsError(f"{where}: {at_key}.name = {toml_repr(name)}; allowed: a string")
+    key = f"targets.{name}"
+    output = item.get("output")
+    outputs = summary_names()
+    if output not in outputs:
+        hint = did_you_mean(str(output), outputs)
+        raise TargetsError(
+            f"{where}: {key}.output = {toml_repr(output)}{hint} is not an output; allowed: "
+            "the summary names of simulation/model/outputs.py"
+        )
+    at = _table(item.get("at", {}), f"{key}.at", where)
+    for lever in at:
+        if lever not in LEVERS:
+            raise TargetsError(
+                f"{where}: {key}.at.{lever}{did_you_mean(lever, LEVERS)} is not a lever; "
+                f"allowed: {', '.join(LEVERS)}"
+            )
+    at = {
+        k: float(parameter_value(k, v, f"{key}.at.{k}", where, TargetsError)) for k, v in at.items()
+    }
+    if "band" in item and ("value" in item or "tolerance" in item):
+        raise TargetsError(f"{where}: {key}: give band, or value and tolerance, not both")
+    if "band" in item:
+        band = item["band"]
+        if (
+            not isinstance(band, list)
+            or len(band) != 2
+            or not all(_number(b) for b in band)
+            or not band[0] < band[1]
+        ):
+            raise TargetsError(
+                f"{where}: {key}.band = {toml_repr(band)} is not allowed; allowed: [lo, hi], "
+                "two finite numbers with lo < hi"
+            )
+        low, high = float(band[0]), float(band[1])
+        scale = high - low
+    elif "value" in item and "tolerance" in item:
+        value, tolerance = item["value"], item["tolerance"]
+        if not _number(value) or not _number(tolerance) or not tolerance > 0:
+            raise TargetsError(
+                f"{where}: {key}: value = {toml_repr(value)}, tolerance = {toml_repr(tolerance)} "
+                "is not allowed; allowed: finite numbers, tolerance > 0"
+            )
+        low = high = float(value)
+        scale = float(tolerance)
+    else:
+        raise TargetsError(f"{where}: {key}: missing band = [lo, hi] (or value and tolerance)")
+    source = item.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise TargetsError(f"{where}: {key}.source = {toml_repr(source)}; allowed: a string")
+    weight = item.get("weight", 1.0)
+    if not _number(weight) or not weight > 0:
+        raise TargetsError(f"{where}: {key}.weight = {toml_repr(weight)}; allowed: a number > 0")
+    return Target(name, output, at, low, high, scale, source.strip(), float(weight))
+
+
+def _priors(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:
+    if not table:
+        raise TargetsError(f"{where}: [parameters] is empty; allowed: one parameter or more")
+    priors = {}
+    for name, value in table.items():
+        key = f"parameters.{name}"
+        if name not in PARAMETERS:
+            parameter_value(name, None, key, where, TargetsError)  # raises: unknown parameter
+        spec = PARAMETERS[name]
+        if name in LEVERS or spec.kind is int:
+            raise TargetsError(
+                f"{where}: {key} cannot be calibrated; allowed: a non-lever real-valued parameter"
+            )
+        value = _table(value, key, where)
+        check_keys(value, {"range": "[lo, hi]"}, f"{where}: {key}", TargetsError)
+        low, high = value.get("range", [spec.low, spec.high])
+        low = parameter_value(name, low, f"{key}.range[0]", where, TargetsError)
+        high = parameter_value(name, high, f"{key}.range[1]", where, TargetsError)
+        if not low < high:
+            raise TargetsError(f"{where}: {key}.range = [{low}, {high}] is empty; allowed lo < hi")
+        priors[name] = (float(low), float(high))
+    return priors
+
+
+def _table(value: Any, key: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TargetsError(f"{where}: {key} = {toml_repr(value)} is not a table")
+    return value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int, default: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise TargetsError(
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number "
+            f"from {low:,} to {high:,}"
+        )
+    return value
+
+
+__all__ = ["Target", "Targets", "TargetsError", "load_targets"]
