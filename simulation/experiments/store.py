@@ -10,7 +10,9 @@ A sweep folder ``DIR`` holds:
 
 - ``results.sqlite``: the store (WAL journal), tables below;
 - ``experiment.toml``: the experiment file as it was first run;
-- ``manifest.json``: versions, git commit, command lines, fingerprint, UTC times.
+- ``manifest.json``: versions, git commit, command lines, fingerprint, UTC times;
+- ``.lock``: while a sweep runs, locked by it and holding its pid (a second sweep on the
+  folder is refused; the kernel drops the lock when the process dies).
 
 Tables (the contract the results side reads)::
 
@@ -58,12 +60,15 @@ from simulation.model.params import PARAMETERS
 STORE_FILE = "results.sqlite"
 EXPERIMENT_FILE = "experiment.toml"
 MANIFEST_FILE = "manifest.json"
+LOCK_FILE = ".lock"
+"""Held (``flock``) by the one sweep writing to the folder; holds its pid."""
 FILES: tuple[str, ...] = (
     STORE_FILE,
     f"{STORE_FILE}-wal",
     f"{STORE_FILE}-shm",
     EXPERIMENT_FILE,
     MANIFEST_FILE,
+    LOCK_FILE,
 )
 """Every file a sweep writes in its folder (``--fresh`` deletes these and nothing else)."""
 
@@ -607,6 +612,7 @@ __all__ = [
     "FILES",
     "FORMATS",
     "ID_COLUMNS",
+    "LOCK_FILE",
     "MANIFEST_FILE",
     "STORE_FILE",
     "STORE_VERSION",

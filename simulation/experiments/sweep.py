@@ -43,6 +43,7 @@ from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
+    LOCK_FILE,
     MANIFEST_FILE,
     STORE_FILE,
     STORE_VERSION,
@@ -132,6 +133,24 @@ def run_sweep(
     folder = Path(out) if out is not None else RESULTS_DIR / experiment.name
     started_at = _utc_now()
     open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder
+    with _folder_lock(folder):
+        return _sweep(
+            experiment, folder, workers, scheduler, fresh, retry_failed, progress, argv, started_at
+        )
+
+
+def _sweep(
+    experiment: Experiment,
+    folder: Path,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    retry_failed: bool,
+    progress: bool,
+    argv: Sequence[str] | None,
+    started_at: str,
+) -> SweepReport:
+    """:func:`run_sweep` once the folder is locked."""
     conn, created = _open_store(experiment, folder, fresh)
     try:
         stored = run_statuses(conn)
@@ -209,11 +228,10 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
     """A connection to the store of ``folder``, created for ``experiment`` if there is none;
     and whether it was created now."""
     store = folder / STORE_FILE
-    if folder.exists() and not folder.is_dir():
-        raise SweepError(f"--out {folder}: exists and is not a folder")
     if fresh and folder.is_dir():
         for name in FILES:
-            (folder / name).unlink(missing_ok=True)
+            if name != LOCK_FILE:  # ours, held
+                (folder / name).unlink(missing_ok=True)
     fingerprint = experiment.fingerprint()
     if store.exists():
         try:
@@ -246,11 +264,76 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
 
 
 def _remove_store(folder: Path) -> None:
-    """Delete the files a sweep writes in ``folder``, and the folder if that empties it."""
+    """Delete the files a sweep writes in ``folder`` (the lock goes, and a folder this sweep
+    made, when the lock is released)."""
     for name in FILES:
-        (folder / name).unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        folder.rmdir()
+        if name != LOCK_FILE:
+            (folder / name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold ``DIR/.lock`` while the sweep runs: a second sweep on the folder is refused.
+
+    Two sweeps on one store would compute the same runs twice, or race to create it. The
+    lock is ``flock``, which the kernel releases when the process ends however it ends, so
+    the lock of a killed sweep never blocks its resume. The file holds the holder's pid (for
+    the refusal's message) and is removed on release; a folder made here goes too if empty.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"--out {folder}: exists and is not a folder")
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    try:
+        handle = _acquire(path, folder)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    try:
+        yield
+    finally:
+        if handle is not None:
+            path.unlink(missing_ok=True)
+            handle.close()
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _acquire(path: Path, folder: Path) -> Any:
+    """The open, locked lock file with our pid in it; SweepError naming the holder's pid."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        return None
+    while True:
+        handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held until released
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise SweepError(
+                f"--out {folder}: another sweep ({who}) is running on this folder; wait for "
+                "it to end or stop it, then run the same command again to resume"
+            ) from None
+        try:  # the holder before us may have removed the file after we opened it
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        handle.close()
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def store_meta(experiment: Experiment) -> dict[str, Any]:

@@ -3,6 +3,7 @@ experiment, failed runs recorded and retried, the store contract."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -342,3 +343,56 @@ def test_export_of_a_folder_without_results_is_one_line(
     assert main(["export", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("dtsim: error:") and "\n" not in err and str(tmp_path) in err
+
+
+# --- hardening (issue 11) ------------------------------------------------------------------
+
+
+def _sweep_process(path: Path, out: Path, *options: str, **kwargs) -> subprocess.Popen:
+    """``dtsim sweep`` in a child process (its own session, so a test can kill its group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulation", "sweep", str(path), "--out", str(out), *options],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=kwargs.pop("stderr", subprocess.DEVNULL),
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def _wait_for_runs(process: subprocess.Popen, out: Path, n: int, timeout: float = 60) -> None:
+    """Wait until the store of ``out`` holds ``n`` runs (the sweep is well under way)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / STORE_FILE).exists():
+            with contextlib.suppress(sqlite3.Error):
+                if table(out, "SELECT count(*) FROM runs")[0][0] >= n:
+                    return
+        time.sleep(0.02)
+    raise AssertionError(f"the sweep stored fewer than {n} runs (exit {process.poll()})")
+
+
+def test_a_second_sweep_on_a_folder_is_refused_and_a_killed_ones_lock_is_not_stale(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_file(replicates=20)  # 80 runs: seconds in one process
+    out = tmp_path / "out"
+    first = _sweep_process(path, out, "--workers", "1")
+    try:
+        _wait_for_runs(first, out, 2)
+        assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        assert f"another sweep (process {first.pid}) is running on this folder" in err[0]
+        assert first.poll() is None  # the first goes on, untouched
+        names = {p.name for p in out.iterdir()}
+        assert names <= {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm",
+                         "experiment.toml", "manifest.json", ".lock"}  # fmt: skip
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    assert (out / ".lock").read_text().strip() == str(first.pid)  # left by the killed sweep
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert "already in the store), 0 failed" in capsys.readouterr().out
+    assert table(out, "SELECT count(*) FROM runs") == [(80,)]
+    assert not (out / ".lock").exists()
