@@ -46,7 +46,7 @@ import sqlite3
 import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ import pandas as pd
 
 from simulation.experiments.files import CSV_OPTIONS
 from simulation.model.params import PARAMETERS
+from simulation.text import one_line
 
 STORE_FILE = "results.sqlite"
 EXPERIMENT_FILE = "experiment.toml"
@@ -114,6 +115,23 @@ ResultsError = StoreError
 """The name the reading side's callers know (``from simulation import ...``)."""
 
 
+class StoreWriteError(RuntimeError):
+    """The system refused to write the store (a full disk, an I/O error); one line.
+
+    A failed commit is rolled back, so the store holds every run committed before it.
+    """
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> StoreError | StoreWriteError:
+    """A damaged file is not a usable store (StoreError); anything else is the system
+    refusing to write (StoreWriteError). Either way one line, not SQLite's traceback."""
+    name = getattr(exc, "sqlite_errorname", "")
+    text = one_line(str(exc))
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
+        return StoreError(f"{path}: the store is damaged ({text})")
+    return StoreWriteError(f"{path}: cannot write the store ({text})")
+
+
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection in WAL mode (readers never block the writer, nor it them)."""
     if readonly:
@@ -132,23 +150,29 @@ def create(path: Path, meta: Mapping[str, Any]) -> None:
     creation leaves either no store or a complete one.
     """
     tmp = path.with_name(path.name + ".tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+    leftovers = (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    conn = connect(tmp)
     try:
-        conn.execute("BEGIN")
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?)",
-            [(key, _meta_text(value)) for key, value in meta.items()],
-        )
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    os.replace(tmp, path)
+        conn = connect(tmp)
+        try:
+            conn.execute("BEGIN")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(key, _meta_text(value)) for key, value in meta.items()],
+            )
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: leave no half-made store behind
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise
 
 
 def meta_text(path: Path) -> dict[str, str]:
@@ -218,7 +242,11 @@ def write_result(
             )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does): roll back only what is
+        # open, and let a failed rollback not hide the error that caused it.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     return new
 
@@ -619,8 +647,10 @@ __all__ = [
     "ResultsError",
     "StoreError",
     "StoreMeta",
+    "StoreWriteError",
     "connect",
     "create",
+    "database_error",
     "export_results",
     "finished_runs",
     "json_text",

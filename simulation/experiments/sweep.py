@@ -22,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -48,8 +49,10 @@ from simulation.experiments.store import (
     STORE_FILE,
     STORE_VERSION,
     StoreError,
+    StoreWriteError,
     connect,
     create,
+    database_error,
     meta_text,
     run_statuses,
     write_result,
@@ -133,7 +136,7 @@ def run_sweep(
     folder = Path(out) if out is not None else RESULTS_DIR / experiment.name
     started_at = _utc_now()
     open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder
-    with _folder_lock(folder):
+    with _folder_lock(folder), _store_errors(folder / STORE_FILE):
         return _sweep(
             experiment, folder, workers, scheduler, fresh, retry_failed, progress, argv, started_at
         )
@@ -269,6 +272,22 @@ def _remove_store(folder: Path) -> None:
     for name in FILES:
         if name != LOCK_FILE:
             (folder / name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _store_errors(store: Path) -> Iterator[None]:
+    """SQLite's errors as one line: a damaged store is refused (SweepError); a full disk or
+    an I/O error ends the sweep (StoreWriteError) with the runs committed before kept."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        error = database_error(store, exc)
+        if isinstance(error, StoreError):
+            raise SweepError(f"{error}; use --fresh to start over or another --out") from None
+        raise StoreWriteError(
+            f"{error}; the runs stored before are kept: make room and run the same command "
+            "again to resume"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -455,8 +474,12 @@ def _write_manifest(
     tmp = path.with_name(path.name + ".tmp")
     from simulation.experiments.store import json_text
 
-    tmp.write_text(json.dumps(json.loads(json_text(record)), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(json.loads(json_text(record)), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: keep the old manifest, leave no half-written one
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _utc_now() -> str:
@@ -483,6 +506,7 @@ def print_summary(report: SweepReport, command: str | None = None, file: Any = N
 
 __all__ = [
     "ExecutorError",
+    "StoreWriteError",
     "SweepError",
     "SweepReport",
     "outcome_names",

@@ -348,6 +348,15 @@ def test_export_of_a_folder_without_results_is_one_line(
 # --- hardening (issue 11) ------------------------------------------------------------------
 
 
+def error_lines(err: str) -> list[str]:
+    """The lines of stderr that are not the progress bar or its heading; checked to be one
+    line ``dtsim: error: ...`` and no traceback."""
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if line.startswith("dtsim:")]
+    assert len(lines) == 1 and lines[0].startswith("dtsim: error: "), err
+    return lines
+
+
 def _sweep_process(path: Path, out: Path, *options: str, **kwargs) -> subprocess.Popen:
     """``dtsim sweep`` in a child process (its own session, so a test can kill its group)."""
     return subprocess.Popen(
@@ -396,3 +405,92 @@ def test_a_second_sweep_on_a_folder_is_refused_and_a_killed_ones_lock_is_not_sta
     assert "already in the store), 0 failed" in capsys.readouterr().out
     assert table(out, "SELECT count(*) FROM runs") == [(80,)]
     assert not (out / ".lock").exists()
+
+
+def test_a_full_disk_ends_the_sweep_in_one_line_and_keeps_the_store(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite's own full-disk error (SQLITE_FULL), injected by capping the file's pages."""
+    from simulation.experiments import sweep
+
+    path = experiment_file(replicates=10)
+    out = tmp_path / "out"
+    real = sweep.connect
+
+    def small_disk(store: Path, readonly: bool = False) -> sqlite3.Connection:
+        conn = real(store, readonly)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return conn
+
+    monkeypatch.setattr(sweep, "connect", small_disk)
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert err[0].startswith(f"dtsim: error: {out / STORE_FILE}: cannot write the store (")
+    assert "database or disk is full" in err[0] and err[0].endswith("again to resume")
+    stored = table(out, "SELECT count(*) FROM runs")[0][0]
+    assert 0 < stored < 40
+    assert table(out, "PRAGMA integrity_check") == [("ok",)]
+    # Every stored run is whole: its series rows went in with it, or neither did.
+    assert table(out, "SELECT count(*) FROM series") == [(stored * 15 * 2,)]
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+    monkeypatch.setattr(sweep, "connect", real)  # room again: the same command resumes
+    assert main(command) == 0
+    assert f"{40 - stored} runs done ({stored} already in the store)" in capsys.readouterr().out
+
+
+def test_a_full_disk_writing_the_manifest_is_one_line(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs) -> int:
+        if self.name.endswith(".tmp"):
+            real(self, "{", encoding="utf-8")  # half written, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["sweep", str(experiment_file(1)), "--out", str(out), "--workers", "1"]) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert "No space left on device" in err[0], err
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+
+@pytest.mark.parametrize("damage", ["all", "after the header"])
+def test_a_damaged_store_is_one_line_on_resume_and_left_as_it_is(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    damage: str,
+) -> None:
+    import random
+
+    path = experiment_file(replicates=10)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 0
+    capsys.readouterr()
+    store = out / STORE_FILE
+    size = store.stat().st_size
+    start = 0 if damage == "all" else size // 2
+    with store.open("r+b") as handle:
+        handle.seek(start)
+        handle.write(random.Random(11).randbytes(size - start))
+    before = store.read_bytes()
+    assert main(command) == 2
+    err = error_lines(capsys.readouterr().err)
+    assert str(store) in err[0] and err[0].endswith("use --fresh to start over or another --out")
+    assert store.read_bytes() == before
+    assert main([*command, "--fresh"]) == 0
