@@ -20,6 +20,7 @@ Executors: ``workers=1`` runs in this process; ``workers=N`` a pool of N spawned
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import socket
@@ -140,11 +141,32 @@ def _fail_runs() -> frozenset[int]:
     return frozenset(int(part) for part in text.split(",") if part.strip())
 
 
-def _init_worker() -> None:
-    """Pool worker start: leave Ctrl-C to the coordinator."""
+PARENT_POLL = 0.5
+"""Seconds between a pool worker's checks that its coordinator is still alive."""
+
+
+def _init_worker(parent: int | None = None) -> None:
+    """Pool worker start: leave Ctrl-C to the coordinator, and exit when it is gone.
+
+    A coordinator killed with SIGKILL cannot stop its workers, and an idle worker blocked
+    on the task queue would wait forever (each holds the model, ~150 MB). A daemon thread
+    watches the parent pid: when the worker is orphaned it exits, and the last one to go
+    closes multiprocessing's resource tracker's pipe, so that goes too.
+    """
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="dtsim-parent-watch", daemon=True
+        ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)  # orphaned: no cleanup to wait for, nothing of ours to flush
 
 
 # --- the coordinating side -----------------------------------------------------------------
@@ -205,11 +227,22 @@ class Executor:
     def close(self) -> None:
         """Release processes and connections (safe to call twice)."""
 
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C, an error): drop the queued batches, end the running ones.
+
+        Results already returned are the caller's (a sweep's are committed); the runs in
+        flight are lost and run again on resume. Safe to call twice, or after close.
+        """
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class InProcess(Executor):
@@ -232,21 +265,24 @@ class _Windowed(Executor):
     def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
         raise NotImplementedError
 
+    pending: set[Any] | frozenset[Any] = frozenset()
+    """The futures in flight (for :meth:`Executor.abort` to cancel)."""
+
     def map_unordered(self, batches):
         window = WINDOW_PER_WORKER * self.workers
-        pending: set[Any] = set()
+        self.pending = set()
         batches = iter(batches)
         exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
+            while not exhausted and len(self.pending) < window:
                 item = next(batches, None)
                 if item is None:
                     exhausted = True
                     break
-                pending.add(self.submit(*item))
-            if not pending:
+                self.pending.add(self.submit(*item))
+            if not self.pending:
                 return
-            done, pending = self.wait_any(pending)
+            done, self.pending = self.wait_any(self.pending)
             for future in done:
                 yield self.result(future)
 
@@ -267,6 +303,7 @@ class ProcessPool(_Windowed):
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
     def submit(self, job: Job, batch: list[Task]) -> Any:
@@ -288,6 +325,16 @@ class ProcessPool(_Windowed):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Terminate the workers rather than wait for their batches (up to MAX_BATCH runs)."""
+        processes = dict(getattr(self.pool, "_processes", None) or {})
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.join(timeout=5)
+        self.pool.shutdown(wait=True)
 
 
 class Dask(_Windowed):
@@ -349,6 +396,31 @@ class Dask(_Windowed):
         future.release()
         return results
 
+    def abort(self) -> None:
+        """Drop the queued batches; a LocalCluster's workers are killed rather than waited
+        for (a nanny gives a busy worker 4 s), a remote cluster's finish their current batch."""
+        import logging
+
+        client = getattr(self, "client", None)
+        cluster = self.cluster
+        if client is not None and cluster is None and self.pending:  # ours go with the cluster
+            with contextlib.suppress(Exception):
+                client.cancel(list(self.pending), force=True)
+        if cluster is not None:
+            # Killed workers are meant: no "lost computed tasks" or "killing" warnings.
+            loggers = [logging.getLogger(f"distributed.{n}") for n in ("nanny", "scheduler")]
+            levels = [logger.level for logger in loggers]
+            for logger in loggers:
+                logger.setLevel(logging.ERROR)
+            try:
+                cluster.sync(_stop_nannies, list(cluster.workers.values()))
+            except Exception:  # close() below ends them the slow way
+                pass
+            finally:
+                for logger, level in zip(loggers, levels, strict=True):
+                    logger.setLevel(level)
+        self.close()
+
     def close(self) -> None:
         client = getattr(self, "client", None)
         self.client = None  # type: ignore[assignment]  # closed: no client from here on
@@ -357,6 +429,22 @@ class Dask(_Windowed):
         cluster, self.cluster = self.cluster, None
         if cluster is not None:
             cluster.close()
+
+
+async def _stop_nannies(nannies: list[Any]) -> None:
+    """Close a LocalCluster's nannies and kill their workers outright (a worker asked to
+    close cancels its batch with a warning on stderr; a killed one says nothing)."""
+    import asyncio
+    import signal
+
+    pids = [n.pid for n in nannies]
+    closing = [asyncio.ensure_future(n.close(timeout=0.5)) for n in nannies]
+    await asyncio.sleep(0)  # every nanny is closing now, so none restarts its worker
+    for pid in pids:
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    await asyncio.gather(*closing, return_exceptions=True)
 
 
 def open_executor(

@@ -168,7 +168,11 @@ def _sweep(
                 conn.close()
                 _remove_store(folder)
             raise
-        _write_manifest(folder, experiment, argv, started_at, None, executor.name, None)
+        try:
+            _write_manifest(folder, experiment, argv, started_at, None, executor.name, None)
+        except BaseException:  # a full disk: stop the workers just started
+            executor.abort()
+            raise
         if progress:
             print(
                 f"{experiment.name}: {experiment.n_points} points x {experiment.replicates} "
@@ -191,19 +195,19 @@ def _sweep(
         ran = failed = 0
         bar = progress_bar(experiment.n_runs, len(skip), progress)
         try:
-            for result in execute(executor, tasks(), n_pending):
-                run = inflight.pop(int(result["run"]))
-                write_result(conn, result, run.point, run.replicate, run.seed, run.params)
-                ran += 1
-                failed += result["status"] != "ok"
-                bar.update(1)
+            with executor:  # on Ctrl-C or an error: aborted at once, queued batches dropped
+                for result in execute(executor, tasks(), n_pending):
+                    run = inflight.pop(int(result["run"]))
+                    write_result(conn, result, run.point, run.replicate, run.seed, run.params)
+                    ran += 1
+                    failed += result["status"] != "ok"
+                    bar.update(1)
         except ExecutorError as exc:
             raise ExecutorError(
                 f"{exc}; the finished runs are stored: run the same command again to resume"
             ) from None
         finally:
             bar.close()
-            executor.close()
         wall = time.perf_counter() - clock
         counts = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status"))
     finally:

@@ -494,3 +494,103 @@ def test_a_damaged_store_is_one_line_on_resume_and_left_as_it_is(
     assert str(store) in err[0] and err[0].endswith("use --fresh to start over or another --out")
     assert store.read_bytes() == before
     assert main([*command, "--fresh"]) == 0
+
+
+SLOW = """\
+title = "Runs of a second or so"
+scenario = "siloed"
+sampler = "grid"
+seed = 0
+replicates = 100
+weeks = 260
+
+[parameters]
+collaboration = [0.15, 0.45, 0.75]
+"""
+"""300 runs at the default sizes: batches of 16 runs that take several seconds each."""
+
+EXECUTORS = [["--workers", "2"], ["--scheduler", "local:2"]]
+
+
+def _workers_of(process: subprocess.Popen, out: Path, n: int, timeout: float = 60) -> list:
+    """The child processes of a sweep once its ``n`` workers are up (and a little more)."""
+    psutil = pytest.importorskip("psutil")
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        children = parent.children(recursive=True)
+        started = (out / "manifest.json").exists()  # written once the executor is up
+        if started and sum("spawn_main" in " ".join(c.cmdline()) for c in children) >= n:
+            time.sleep(2)  # the workers import the model and take their first batches
+            return parent.children(recursive=True)
+        time.sleep(0.1)
+    raise AssertionError(f"the sweep's {n} workers did not start (exit {process.poll()})")
+
+
+def _alive(processes: list) -> list[int]:
+    import psutil
+
+    alive = []
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p.pid)
+    return alive
+
+
+def _kill_all(processes: list) -> None:
+    import psutil
+
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+
+
+@pytest.mark.parametrize("options", EXECUTORS, ids=["processes", "dask"])
+def test_workers_do_not_outlive_a_killed_coordinator(tmp_path: Path, options: list[str]) -> None:
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW, encoding="utf-8")
+    sweep = _sweep_process(path, tmp_path / "out", *options)
+    children: list = []
+    try:
+        children = _workers_of(sweep, tmp_path / "out", 2)
+        assert len(children) >= 3  # two workers and multiprocessing's resource tracker
+        os.kill(sweep.pid, signal.SIGKILL)  # the coordinator only, not its group
+        sweep.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children), [" ".join(c.cmdline())[:60] for c in children]
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+        _kill_all(children)
+
+
+@pytest.mark.parametrize("options", EXECUTORS, ids=["processes", "dask"])
+def test_ctrl_c_stops_a_sweep_within_seconds(tmp_path: Path, options: list[str]) -> None:
+    """Queued batches are dropped and running ones ended, not waited for (~10 s here)."""
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW, encoding="utf-8")
+    out = tmp_path / "out"
+    sweep = _sweep_process(path, out, *options, stderr=subprocess.PIPE, text=True)
+    children: list = []
+    try:
+        children = _workers_of(sweep, out, 2)
+        started = time.monotonic()
+        sweep.send_signal(signal.SIGINT)
+        _, err = sweep.communicate(timeout=60)
+        took = time.monotonic() - started
+        assert sweep.returncode == 130, err
+        assert took < 5, f"Ctrl-C took {took:.1f} s"
+        assert error_lines(err) == ["dtsim: error: interrupted"]
+        deadline = time.monotonic() + 5
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children)
+        assert table(out, "PRAGMA integrity_check") == [("ok",)]
+        assert not (out / ".lock").exists()
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+        _kill_all(children)
