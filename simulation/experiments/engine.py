@@ -50,6 +50,9 @@ FAIL_RUNS_ENV = "DTSIM_SWEEP_FAIL_RUNS"
 Read by the workers (it reaches spawned processes and Dask workers through the
 environment); unset in normal use."""
 
+HANG_RUNS_ENV = "DTSIM_SWEEP_HANG_RUNS"
+"""Test hook: comma-separated run ids that never end (until their time limit stops them)."""
+
 Task = tuple[int, Mapping[str, Any], int]
 """One run: its id, the values that differ from the job's base parameters, its seed."""
 
@@ -70,13 +73,15 @@ class Job:
     """What the runs of a batch share: base parameters, interventions, what to send back.
 
     ``series``: the weekly reporters returned as ``(week, name, value)`` rows (a sweep's
-    store keeps only these); ``frame``: return the whole weekly frame instead (run, compare).
+    store keeps only these); ``frame``: return the whole weekly frame instead (run, compare);
+    ``timeout``: seconds a run may take before it is stopped and returned as failed.
     """
 
     base: Mapping[str, Any]
     interventions: tuple[Mapping[str, Any], ...] = ()
     series: tuple[str, ...] = ()
     frame: bool = False
+    timeout: float | None = None
 
 
 # --- the worker side -----------------------------------------------------------------------
@@ -89,8 +94,10 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     frame (with ``job.frame``), error, elapsed seconds, worker (host:pid).
     """
     from simulation.experiments.runner import run_model
+    from simulation.model import model, reporters  # noqa: F401 - before any run's clock starts
 
-    fail = _fail_runs()
+    fail = _runs_in(FAIL_RUNS_ENV)
+    hang = _runs_in(HANG_RUNS_ENV)
     worker = f"{socket.gethostname()}:{os.getpid()}"
     results = []
     for run, point, seed in batch:
@@ -105,7 +112,12 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
         try:
             if run in fail:
                 raise RuntimeError(f"run {run} failed on purpose ({FAIL_RUNS_ENV})")
-            frame, summary = run_model({**job.base, **point}, seed, job.interventions)
+            with time_limit(job.timeout):
+                while run in hang:  # a model change that loops, for the tests
+                    time.sleep(0.01)
+                frame, summary = run_model(
+                    {**job.base, **point}, seed, job.interventions, job.timeout
+                )
             result["summary"] = summary
             result["series"] = series_rows(frame, job.series)
             if job.frame:
@@ -136,9 +148,42 @@ def _last_line(exc: BaseException) -> str:
     return " ".join(lines[-1].split()) if lines else type(exc).__name__
 
 
-def _fail_runs() -> frozenset[int]:
-    text = os.environ.get(FAIL_RUNS_ENV, "")
+def _runs_in(variable: str) -> frozenset[int]:
+    text = os.environ.get(variable, "")
     return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """TimeoutError in this block after ``seconds``, even in the middle of a week.
+
+    A SIGALRM timer, so only in a process's main thread (this process, a pool worker); in a
+    Dask worker's thread the check :func:`~simulation.experiments.runner.run_model` makes
+    after every week is the limit. The previous handler and timer are restored.
+    """
+    import signal
+    import threading
+
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if seconds is None or not usable:
+        yield
+        return
+    from simulation.experiments.runner import timeout_message
+
+    armed = True
+
+    def expire(signum: int, frame: Any) -> None:
+        if armed:
+            raise TimeoutError(timeout_message(seconds))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        armed = False
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
 
 
 PARENT_POLL = 0.5

@@ -184,6 +184,7 @@ def _sweep(
             experiment.base_parameters,
             tuple(dict(item) for item in experiment.interventions),
             tuple(experiment.series),
+            timeout=experiment.time_limit,
         )
         inflight: dict[int, Run] = {}
 
@@ -465,6 +466,7 @@ def _write_manifest(
                 "n_runs": experiment.n_runs,
                 "weeks": experiment.weeks,
                 "series": list(experiment.series),
+                "run_timeout": experiment.time_limit,
             },
             "base_scenario": {
                 "scenario": experiment.scenario,

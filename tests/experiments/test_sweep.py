@@ -594,3 +594,34 @@ def test_ctrl_c_stops_a_sweep_within_seconds(tmp_path: Path, options: list[str])
         if sweep.poll() is None:
             sweep.kill()
         _kill_all(children)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_that_hangs_is_stopped_at_its_time_limit_and_stored_as_failed(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: int,
+) -> None:
+    from simulation.experiments.engine import HANG_RUNS_ENV
+
+    path = experiment_file(replicates=2)
+    path.write_text("run_timeout = 1\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    monkeypatch.setenv(HANG_RUNS_ENV, "3")  # run 3 never ends (reaches spawned workers too)
+    started = time.monotonic()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", str(workers)]) == 1
+    assert time.monotonic() - started < 60
+    assert "8 runs done (0 already in the store), 1 failed" in capsys.readouterr().out
+    frame = runs_frame(out)
+    failed = frame[frame["status"] == "failed"]
+    assert failed["run"].tolist() == [3]
+    assert failed["error"].iloc[0] == (
+        "TimeoutError: the run took longer than run_timeout = 1 s and was stopped"
+    )
+    assert failed["seed"].tolist() == [replicate_seed(3, 1)]
+    assert json.loads(failed["params"].iloc[0]) == {"collaboration": 0.15, "governance": 0.8}
+    assert 1 <= failed["elapsed"].iloc[0] < 10
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert record["experiment"]["run_timeout"] == 1
