@@ -21,6 +21,7 @@ Executors: ``workers=1`` runs in this process; ``workers=N`` a pool of N spawned
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import socket
@@ -49,6 +50,11 @@ FAIL_RUNS_ENV = "DTSIM_SWEEP_FAIL_RUNS"
 """Test hook: comma-separated run ids that raise in the worker instead of running.
 Read by the workers (it reaches spawned processes and Dask workers through the
 environment); unset in normal use."""
+
+CODE_ENV = "DTSIM_WORKER_CODE"
+"""Test hook: the code hash a worker reports instead of its own (a worker of another version)."""
+CODE_FILES: tuple[str, ...] = ("model", "experiments/engine.py", "experiments/runner.py")
+"""What :func:`code_hash` covers, under ``simulation/``: the code that computes a run."""
 
 HANG_RUNS_ENV = "DTSIM_SWEEP_HANG_RUNS"
 """Test hook: comma-separated run ids that never end (until their time limit stops them)."""
@@ -91,7 +97,8 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     """Run a batch of tasks under one job; never raises.
 
     Each result is a plain dict: run, status (``ok``/``failed``), summary, series rows,
-    frame (with ``job.frame``), error, elapsed seconds, worker (host:pid).
+    frame (with ``job.frame``), error, elapsed seconds, worker (host:pid), code (this
+    worker's :func:`code_hash`).
     """
     from simulation.experiments.runner import run_model
     from simulation.model import model, reporters  # noqa: F401 - before any run's clock starts
@@ -99,6 +106,7 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     fail = _runs_in(FAIL_RUNS_ENV)
     hang = _runs_in(HANG_RUNS_ENV)
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    code = os.environ.get(CODE_ENV) or code_hash()
     results = []
     for run, point, seed in batch:
         started = time.perf_counter()
@@ -108,6 +116,7 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
             "series": [],
             "summary": None,
             "frame": None,
+            "code": code,
         }
         try:
             if run in fail:
@@ -128,6 +137,32 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
         result["elapsed"] = time.perf_counter() - started
         results.append(result)
     return results
+
+
+@functools.cache
+def code_hash() -> str:
+    """SHA-256 over the model's code and the engine's (:data:`CODE_FILES`), once a process.
+
+    A Dask worker with another dtsim would compute other numbers under the same seeds; its
+    results carry its hash, so the coordinator can refuse them (:func:`execute`), and a
+    store records the hash it was started with.
+    """
+    import hashlib
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for entry in CODE_FILES:
+        target = package / entry
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class CodeMismatchError(ExecutorError):
+    """A worker runs other dtsim code than the coordinator; its results are not used."""
 
 
 def series_rows(frame: Any, series: Iterable[str]) -> list[tuple[int, str, float]]:
@@ -224,7 +259,8 @@ def execute(
 
     Results come in the order they finish; the caller matches them by ``result["run"]``.
     Consecutive tasks of the same job share a batch. A run delivered twice (a Dask retry)
-    is yielded once.
+    is yielded once. A result computed by other code (another :func:`code_hash`) ends the
+    work with CodeMismatchError: numbers of two versions are never mixed.
     """
     tasks = iter(tasks)
     seen: set[int] = set()
@@ -246,8 +282,15 @@ def execute(
             remaining -= len(chunk)
             yield chunk[0][0], [task for _, task in chunk]
 
+    own = code_hash()
     for results in executor.map_unordered(batches()):
         for result in results:
+            if "status" in result and result.get("code") != own:
+                raise CodeMismatchError(
+                    f"worker {result.get('worker')} runs other dtsim code than this process "
+                    f"(code {str(result.get('code'))[:12]}, here {own[:12]}): its results are not "
+                    "stored; install the same dtsim on every worker"
+                )
             run = int(result["run"])
             if run not in seen:
                 seen.add(run)

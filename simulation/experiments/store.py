@@ -20,7 +20,8 @@ Tables (the contract the results side reads)::
         fingerprint, experiment (the TOML text), varied (JSON list, file order),
         outcomes (JSON list of summary keys), series (JSON list), replicates, n_runs,
         plus name, title, sampler, seed, n_points, weeks, design (canonical JSON),
-        store_version
+        store_version, code (the engine's code_hash: a resume with other model code is
+        refused)
     runs(run INTEGER PRIMARY KEY, point INTEGER, replicate INTEGER, seed INTEGER,
          status TEXT CHECK(status IN ('ok','failed')), params TEXT, summary TEXT,
          error TEXT, elapsed REAL, worker TEXT)

@@ -35,6 +35,7 @@ from simulation.experiments.engine import (
     Job,
     SchedulerError,
     Task,
+    code_hash,
     execute,
     open_executor,
     progress_bar,
@@ -252,6 +253,13 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
                 f"({_changes(meta.get('design'), experiment.design())}); "
                 "use --fresh to start over or another --out"
             )
+        code = code_hash()
+        if meta.get("code", code) != code:  # a store from before code hashes resumes
+            raise SweepError(
+                f"{folder} was started with other dtsim model code (code {meta['code'][:12]}, "
+                f"now {code[:12]}): its runs and new ones would not be comparable; use --fresh "
+                "to start over or another --out"
+            )
         return connect(store), False
     if folder.is_dir():
         foreign = sorted(p.name for p in folder.iterdir() if p.name not in FILES)
@@ -366,6 +374,7 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
     return {
         "store_version": STORE_VERSION,
         "fingerprint": experiment.fingerprint(),
+        "code": code_hash(),
         "name": experiment.name,
         "title": experiment.title,
         "experiment": experiment.text,
@@ -455,6 +464,7 @@ def _write_manifest(
             "started": sessions[0]["started"],
             "finished": finished,
             "fingerprint": experiment.fingerprint(),
+            "code": code_hash(),
             "experiment": {
                 "name": experiment.name,
                 "title": experiment.title,

@@ -625,3 +625,43 @@ def test_a_run_that_hangs_is_stopped_at_its_time_limit_and_stored_as_failed(
     assert 1 <= failed["elapsed"].iloc[0] < 10
     record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert record["experiment"]["run_timeout"] == 1
+
+
+@pytest.mark.parametrize(
+    "options", [["--workers", "1"], ["--workers", "2"], ["--scheduler", "local:1"]]
+)
+def test_results_of_a_worker_with_other_code_are_refused(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+) -> None:
+    from simulation.experiments.engine import CODE_ENV, code_hash
+
+    path = experiment_file(replicates=1)
+    out = tmp_path / "out"
+    monkeypatch.setenv(CODE_ENV, "f" * 64)  # every worker reports another dtsim's hash
+    assert main(["sweep", str(path), "--out", str(out), *options]) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert "runs other dtsim code than this process (code ffffffffffff, here " in err[0]
+    assert f"here {code_hash()[:12]})" in err[0] and "install the same dtsim" in err[0]
+    assert table(out, "SELECT count(*) FROM runs") == [(0,)]
+    assert dict(table(out, "SELECT key, value FROM meta"))["code"] == code_hash()
+
+
+def test_a_store_started_with_other_code_is_not_resumed(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_file(replicates=1)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 0
+    with contextlib.closing(sqlite3.connect(out / STORE_FILE)) as db, db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'code'", ("0" * 64,))
+    capsys.readouterr()
+    assert main(command) == 2
+    err = error_lines(capsys.readouterr().err)
+    assert "was started with other dtsim model code (code 000000000000, now " in err[0]
+    assert err[0].endswith("use --fresh to start over or another --out")
+    assert main([*command, "--fresh"]) == 0
