@@ -144,17 +144,18 @@ def _sweep_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _sweep_errors() -> Iterator[None]:
-    """A bad experiment, folder or scheduler is a usage error (exit 2); an executor that broke
-    down mid-way exits 1 (the finished runs are stored)."""
+    """A bad experiment, folder, store or scheduler is a usage error (exit 2); an executor
+    that broke down or a store that cannot be written (full disk) exits 1 (the finished runs
+    are stored)."""
     from simulation.experiments.engine import ExecutorError, SchedulerError
     from simulation.experiments.experiment import ExperimentError
-    from simulation.experiments.sweep import SweepError
+    from simulation.experiments.sweep import StoreWriteError, SweepError
 
     try:
         yield
     except (ExperimentError, SweepError, SchedulerError) as exc:
         raise common.UsageError(str(exc)) from None
-    except ExecutorError as exc:
+    except (ExecutorError, StoreWriteError) as exc:
         raise common.CommandError(str(exc), 1) from None
 
 

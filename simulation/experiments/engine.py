@@ -20,6 +20,8 @@ Executors: ``workers=1`` runs in this process; ``workers=N`` a pool of N spawned
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import os
 import socket
@@ -49,6 +51,14 @@ FAIL_RUNS_ENV = "DTSIM_SWEEP_FAIL_RUNS"
 Read by the workers (it reaches spawned processes and Dask workers through the
 environment); unset in normal use."""
 
+CODE_ENV = "DTSIM_WORKER_CODE"
+"""Test hook: the code hash a worker reports instead of its own (a worker of another version)."""
+CODE_FILES: tuple[str, ...] = ("model", "experiments/engine.py", "experiments/runner.py")
+"""What :func:`code_hash` covers, under ``simulation/``: the code that computes a run."""
+
+HANG_RUNS_ENV = "DTSIM_SWEEP_HANG_RUNS"
+"""Test hook: comma-separated run ids that never end (until their time limit stops them)."""
+
 Task = tuple[int, Mapping[str, Any], int]
 """One run: its id, the values that differ from the job's base parameters, its seed."""
 
@@ -69,13 +79,15 @@ class Job:
     """What the runs of a batch share: base parameters, interventions, what to send back.
 
     ``series``: the weekly reporters returned as ``(week, name, value)`` rows (a sweep's
-    store keeps only these); ``frame``: return the whole weekly frame instead (run, compare).
+    store keeps only these); ``frame``: return the whole weekly frame instead (run, compare);
+    ``timeout``: seconds a run may take before it is stopped and returned as failed.
     """
 
     base: Mapping[str, Any]
     interventions: tuple[Mapping[str, Any], ...] = ()
     series: tuple[str, ...] = ()
     frame: bool = False
+    timeout: float | None = None
 
 
 # --- the worker side -----------------------------------------------------------------------
@@ -85,12 +97,16 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     """Run a batch of tasks under one job; never raises.
 
     Each result is a plain dict: run, status (``ok``/``failed``), summary, series rows,
-    frame (with ``job.frame``), error, elapsed seconds, worker (host:pid).
+    frame (with ``job.frame``), error, elapsed seconds, worker (host:pid), code (this
+    worker's :func:`code_hash`).
     """
     from simulation.experiments.runner import run_model
+    from simulation.model import model, reporters  # noqa: F401 - before any run's clock starts
 
-    fail = _fail_runs()
+    fail = _runs_in(FAIL_RUNS_ENV)
+    hang = _runs_in(HANG_RUNS_ENV)
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    code = os.environ.get(CODE_ENV) or code_hash()
     results = []
     for run, point, seed in batch:
         started = time.perf_counter()
@@ -100,11 +116,17 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
             "series": [],
             "summary": None,
             "frame": None,
+            "code": code,
         }
         try:
             if run in fail:
                 raise RuntimeError(f"run {run} failed on purpose ({FAIL_RUNS_ENV})")
-            frame, summary = run_model({**job.base, **point}, seed, job.interventions)
+            with time_limit(job.timeout):
+                while run in hang:  # a model change that loops, for the tests
+                    time.sleep(0.01)
+                frame, summary = run_model(
+                    {**job.base, **point}, seed, job.interventions, job.timeout
+                )
             result["summary"] = summary
             result["series"] = series_rows(frame, job.series)
             if job.frame:
@@ -115,6 +137,32 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
         result["elapsed"] = time.perf_counter() - started
         results.append(result)
     return results
+
+
+@functools.cache
+def code_hash() -> str:
+    """SHA-256 over the model's code and the engine's (:data:`CODE_FILES`), once a process.
+
+    A Dask worker with another dtsim would compute other numbers under the same seeds; its
+    results carry its hash, so the coordinator can refuse them (:func:`execute`), and a
+    store records the hash it was started with.
+    """
+    import hashlib
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for entry in CODE_FILES:
+        target = package / entry
+        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        for path in files:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class CodeMismatchError(ExecutorError):
+    """A worker runs other dtsim code than the coordinator; its results are not used."""
 
 
 def series_rows(frame: Any, series: Iterable[str]) -> list[tuple[int, str, float]]:
@@ -135,16 +183,70 @@ def _last_line(exc: BaseException) -> str:
     return " ".join(lines[-1].split()) if lines else type(exc).__name__
 
 
-def _fail_runs() -> frozenset[int]:
-    text = os.environ.get(FAIL_RUNS_ENV, "")
+def _runs_in(variable: str) -> frozenset[int]:
+    text = os.environ.get(variable, "")
     return frozenset(int(part) for part in text.split(",") if part.strip())
 
 
-def _init_worker() -> None:
-    """Pool worker start: leave Ctrl-C to the coordinator."""
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """TimeoutError in this block after ``seconds``, even in the middle of a week.
+
+    A SIGALRM timer, so only in a process's main thread (this process, a pool worker); in a
+    Dask worker's thread the check :func:`~simulation.experiments.runner.run_model` makes
+    after every week is the limit. The previous handler and timer are restored.
+    """
     import signal
+    import threading
+
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if seconds is None or not usable:
+        yield
+        return
+    from simulation.experiments.runner import timeout_message
+
+    armed = True
+
+    def expire(signum: int, frame: Any) -> None:
+        if armed:
+            raise TimeoutError(timeout_message(seconds))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        armed = False
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+
+
+PARENT_POLL = 0.5
+"""Seconds between a pool worker's checks that its coordinator is still alive."""
+
+
+def _init_worker(parent: int | None = None) -> None:
+    """Pool worker start: leave Ctrl-C to the coordinator, and exit when it is gone.
+
+    A coordinator killed with SIGKILL cannot stop its workers, and an idle worker blocked
+    on the task queue would wait forever (each holds the model, ~150 MB). A daemon thread
+    watches the parent pid: when the worker is orphaned it exits, and the last one to go
+    closes multiprocessing's resource tracker's pipe, so that goes too.
+    """
+    import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="dtsim-parent-watch", daemon=True
+        ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)  # orphaned: no cleanup to wait for, nothing of ours to flush
 
 
 # --- the coordinating side -----------------------------------------------------------------
@@ -157,7 +259,8 @@ def execute(
 
     Results come in the order they finish; the caller matches them by ``result["run"]``.
     Consecutive tasks of the same job share a batch. A run delivered twice (a Dask retry)
-    is yielded once.
+    is yielded once. A result computed by other code (another :func:`code_hash`) ends the
+    work with CodeMismatchError: numbers of two versions are never mixed.
     """
     tasks = iter(tasks)
     seen: set[int] = set()
@@ -179,8 +282,15 @@ def execute(
             remaining -= len(chunk)
             yield chunk[0][0], [task for _, task in chunk]
 
+    own = code_hash()
     for results in executor.map_unordered(batches()):
         for result in results:
+            if "status" in result and result.get("code") != own:
+                raise CodeMismatchError(
+                    f"worker {result.get('worker')} runs other dtsim code than this process "
+                    f"(code {str(result.get('code'))[:12]}, here {own[:12]}): its results are not "
+                    "stored; install the same dtsim on every worker"
+                )
             run = int(result["run"])
             if run not in seen:
                 seen.add(run)
@@ -205,11 +315,22 @@ class Executor:
     def close(self) -> None:
         """Release processes and connections (safe to call twice)."""
 
+    def abort(self) -> None:
+        """Stop at once (Ctrl-C, an error): drop the queued batches, end the running ones.
+
+        Results already returned are the caller's (a sweep's are committed); the runs in
+        flight are lost and run again on resume. Safe to call twice, or after close.
+        """
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class InProcess(Executor):
@@ -232,21 +353,24 @@ class _Windowed(Executor):
     def wait_any(self, pending: set[Any]) -> tuple[set[Any], set[Any]]:
         raise NotImplementedError
 
+    pending: set[Any] | frozenset[Any] = frozenset()
+    """The futures in flight (for :meth:`Executor.abort` to cancel)."""
+
     def map_unordered(self, batches):
         window = WINDOW_PER_WORKER * self.workers
-        pending: set[Any] = set()
+        self.pending = set()
         batches = iter(batches)
         exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
+            while not exhausted and len(self.pending) < window:
                 item = next(batches, None)
                 if item is None:
                     exhausted = True
                     break
-                pending.add(self.submit(*item))
-            if not pending:
+                self.pending.add(self.submit(*item))
+            if not self.pending:
                 return
-            done, pending = self.wait_any(pending)
+            done, self.pending = self.wait_any(self.pending)
             for future in done:
                 yield self.result(future)
 
@@ -267,6 +391,7 @@ class ProcessPool(_Windowed):
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
+            initargs=(os.getpid(),),
         )
 
     def submit(self, job: Job, batch: list[Task]) -> Any:
@@ -288,6 +413,16 @@ class ProcessPool(_Windowed):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Terminate the workers rather than wait for their batches (up to MAX_BATCH runs)."""
+        processes = dict(getattr(self.pool, "_processes", None) or {})
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.join(timeout=5)
+        self.pool.shutdown(wait=True)
 
 
 class Dask(_Windowed):
@@ -350,6 +485,31 @@ class Dask(_Windowed):
         future.release()
         return results
 
+    def abort(self) -> None:
+        """Drop the queued batches; a LocalCluster's workers are killed rather than waited
+        for (a nanny gives a busy worker 4 s), a remote cluster's finish their current batch."""
+        import logging
+
+        client = getattr(self, "client", None)
+        cluster = self.cluster
+        if client is not None and cluster is None and self.pending:  # ours go with the cluster
+            with contextlib.suppress(Exception):
+                client.cancel(list(self.pending), force=True)
+        if cluster is not None:
+            # Killed workers are meant: no "lost computed tasks" or "killing" warnings.
+            loggers = [logging.getLogger(f"distributed.{n}") for n in ("nanny", "scheduler")]
+            levels = [logger.level for logger in loggers]
+            for logger in loggers:
+                logger.setLevel(logging.ERROR)
+            try:
+                cluster.sync(_stop_nannies, list(cluster.workers.values()))
+            except Exception:  # close() below ends them the slow way
+                pass
+            finally:
+                for logger, level in zip(loggers, levels, strict=True):
+                    logger.setLevel(level)
+        self.close()
+
     def close(self) -> None:
         client = getattr(self, "client", None)
         self.client = None  # type: ignore[assignment]  # closed: no client from here on
@@ -358,6 +518,22 @@ class Dask(_Windowed):
         cluster, self.cluster = self.cluster, None
         if cluster is not None:
             cluster.close()
+
+
+async def _stop_nannies(nannies: list[Any]) -> None:
+    """Close a LocalCluster's nannies and kill their workers outright (a worker asked to
+    close cancels its batch with a warning on stderr; a killed one says nothing)."""
+    import asyncio
+    import signal
+
+    pids = [n.pid for n in nannies]
+    closing = [asyncio.ensure_future(n.close(timeout=0.5)) for n in nannies]
+    await asyncio.sleep(0)  # every nanny is closing now, so none restarts its worker
+    for pid in pids:
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    await asyncio.gather(*closing, return_exceptions=True)
 
 
 def open_executor(

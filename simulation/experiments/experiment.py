@@ -88,10 +88,20 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "replicates": "runs per point (whole number >= 1)",
     "weeks": "recorded weeks of every run (whole number, optional)",
     "series": "per-week reporters to keep, a list of names (optional)",
+    "run_timeout": "seconds a run may take before it is stopped and stored as failed (a "
+    "number > 0, optional; default 60 s + 9 s per simulated week)",
     "parameters": "a [parameters] table of the varied parameters",
 }
 REQUIRED_KEYS: tuple[str, ...] = ("title", "scenario", "sampler", "seed", "replicates")
 RANGE_KEYS: tuple[str, ...] = ("range", "count")
+MAX_RUN_TIMEOUT = 7 * 24 * 3600
+"""Largest ``run_timeout`` (a week), far above the longest run (all sizes at their maximum:
+about 0.76 h)."""
+TIMEOUT_BASE = 60.0
+TIMEOUT_PER_WEEK = 9.0
+"""The default time limit of a run is ``TIMEOUT_BASE + TIMEOUT_PER_WEEK * (warm-up + recorded
+weeks)``: ten times the 0.9 s a week takes with every size at its maximum, so only a run
+that hangs reaches it."""
 NOT_VARIED: dict[str, str] = {"weeks": "set the top-level key weeks instead"}
 """Parameters a sweep may not vary, and what to do instead."""
 
@@ -156,6 +166,19 @@ class Experiment:
     text: str = field(default="", repr=False)
     path: Path | None = None
     levels: int | None = None
+    run_timeout: float | None = None
+
+    @property
+    def time_limit(self) -> float:
+        """Seconds a run may take: ``run_timeout``, else generous for the largest sizes.
+
+        Not part of the design (a run that finishes has the same numbers whatever the
+        limit), so changing it resumes the sweep; ``--retry-failed`` reruns the stopped runs.
+        """
+        if self.run_timeout is not None:
+            return self.run_timeout
+        simulated = self.weeks + int(self.base_parameters.get("warmup_weeks", 0))
+        return TIMEOUT_BASE + TIMEOUT_PER_WEEK * simulated
 
     @property
     def varied(self) -> list[str]:
@@ -374,6 +397,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
             f"{where}: scenario = {toml_repr(scenario_ref)}: {one_line(str(exc))}"
         ) from None
     series = _series(data.get("series", []), where)
+    run_timeout = _run_timeout(data["run_timeout"], where) if "run_timeout" in data else None
     dimensions = _dimensions(data["parameters"], sampler, where)
     return Experiment(
         name=path.stem,
@@ -392,7 +416,23 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         text=text,
         path=path,
         levels=(levels or MORRIS_LEVELS) if sampler == "morris" else None,
+        run_timeout=run_timeout,
     )
+
+
+def _run_timeout(value: Any, where: str) -> float:
+    """``run_timeout``: seconds, a finite number in (0, MAX_RUN_TIMEOUT]."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_RUN_TIMEOUT
+    ):
+        raise ExperimentError(
+            f"{where}: run_timeout = {toml_repr(value)} is not allowed; allowed: a number of "
+            f"seconds > 0 and <= {MAX_RUN_TIMEOUT} (a week)"
+        )
+    return float(value)
 
 
 def _base_scenario(ref: str, path: Path, where: str) -> Any:

@@ -15,6 +15,7 @@ interventions, nothing read from a file. The manifest of a results folder record
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,18 +77,38 @@ def replicate_seed(seed: int, replicate: int) -> int:
 
 
 def run_model(
-    params: dict[str, Any], seed: int, interventions: Sequence[Mapping[str, Any]] = ()
+    params: dict[str, Any],
+    seed: int,
+    interventions: Sequence[Mapping[str, Any]] = (),
+    timeout: float | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One run with validated parameters and interventions: its weekly frame and its summary."""
+    """One run with validated parameters and interventions: its weekly frame and its summary.
+
+    ``timeout``: seconds the run may take, checked after every week (the weeks are stepped
+    here as ``model.run()`` steps them, so the numbers are the same); TimeoutError past it.
+    The engine adds a SIGALRM where it can, for a week that never ends.
+    """
     from simulation.model.model import DigitalTransformationModel
     from simulation.model.reporters import summarize
 
+    started = time.monotonic()
     model = DigitalTransformationModel(
         rng=seed, interventions=[dict(item) for item in interventions], **resolve(params)
     )
-    model.run()
+    if timeout is None:
+        model.run()
+    else:
+        while model.week < model.p["weeks"]:  # DigitalTransformationModel.run, timed
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(timeout_message(timeout))
+            model.step()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return frame, dict(summarize(model))
+
+
+def timeout_message(timeout: float) -> str:
+    """The error of a run stopped at its time limit (stored as the failed run's error)."""
+    return f"the run took longer than run_timeout = {timeout:g} s and was stopped"
 
 
 def scenario_params(
@@ -301,4 +322,5 @@ __all__ = [
     "run_specs",
     "scenario_params",
     "scenario_spec",
+    "timeout_message",
 ]

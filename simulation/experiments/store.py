@@ -10,7 +10,9 @@ A sweep folder ``DIR`` holds:
 
 - ``results.sqlite``: the store (WAL journal), tables below;
 - ``experiment.toml``: the experiment file as it was first run;
-- ``manifest.json``: versions, git commit, command lines, fingerprint, UTC times.
+- ``manifest.json``: versions, git commit, command lines, fingerprint, UTC times;
+- ``.lock``: while a sweep runs, locked by it and holding its pid (a second sweep on the
+  folder is refused; the kernel drops the lock when the process dies).
 
 Tables (the contract the results side reads)::
 
@@ -18,7 +20,8 @@ Tables (the contract the results side reads)::
         fingerprint, experiment (the TOML text), varied (JSON list, file order),
         outcomes (JSON list of summary keys), series (JSON list), replicates, n_runs,
         plus name, title, sampler, seed, n_points, weeks, design (canonical JSON),
-        store_version
+        store_version, code (the engine's code_hash: a resume with other model code is
+        refused)
     runs(run INTEGER PRIMARY KEY, point INTEGER, replicate INTEGER, seed INTEGER,
          status TEXT CHECK(status IN ('ok','failed')), params TEXT, summary TEXT,
          error TEXT, elapsed REAL, worker TEXT)
@@ -44,7 +47,7 @@ import sqlite3
 import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,16 +57,20 @@ import pandas as pd
 
 from simulation.experiments.files import CSV_OPTIONS
 from simulation.model.params import PARAMETERS
+from simulation.text import one_line
 
 STORE_FILE = "results.sqlite"
 EXPERIMENT_FILE = "experiment.toml"
 MANIFEST_FILE = "manifest.json"
+LOCK_FILE = ".lock"
+"""Held (``flock``) by the one sweep writing to the folder; holds its pid."""
 FILES: tuple[str, ...] = (
     STORE_FILE,
     f"{STORE_FILE}-wal",
     f"{STORE_FILE}-shm",
     EXPERIMENT_FILE,
     MANIFEST_FILE,
+    LOCK_FILE,
 )
 """Every file a sweep writes in its folder (``--fresh`` deletes these and nothing else)."""
 
@@ -109,6 +116,23 @@ ResultsError = StoreError
 """The name the reading side's callers know (``from simulation import ...``)."""
 
 
+class StoreWriteError(RuntimeError):
+    """The system refused to write the store (a full disk, an I/O error); one line.
+
+    A failed commit is rolled back, so the store holds every run committed before it.
+    """
+
+
+def database_error(path: Path, exc: sqlite3.Error) -> StoreError | StoreWriteError:
+    """A damaged file is not a usable store (StoreError); anything else is the system
+    refusing to write (StoreWriteError). Either way one line, not SQLite's traceback."""
+    name = getattr(exc, "sqlite_errorname", "")
+    text = one_line(str(exc))
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
+        return StoreError(f"{path}: the store is damaged ({text})")
+    return StoreWriteError(f"{path}: cannot write the store ({text})")
+
+
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection in WAL mode (readers never block the writer, nor it them)."""
     if readonly:
@@ -127,23 +151,29 @@ def create(path: Path, meta: Mapping[str, Any]) -> None:
     creation leaves either no store or a complete one.
     """
     tmp = path.with_name(path.name + ".tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+    leftovers = (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    conn = connect(tmp)
     try:
-        conn.execute("BEGIN")
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?)",
-            [(key, _meta_text(value)) for key, value in meta.items()],
-        )
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    os.replace(tmp, path)
+        conn = connect(tmp)
+        try:
+            conn.execute("BEGIN")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(key, _meta_text(value)) for key, value in meta.items()],
+            )
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: leave no half-made store behind
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise
 
 
 def meta_text(path: Path) -> dict[str, str]:
@@ -213,7 +243,11 @@ def write_result(
             )
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (a full disk does): roll back only what is
+        # open, and let a failed rollback not hide the error that caused it.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
         raise
     return new
 
@@ -614,14 +648,17 @@ __all__ = [
     "FILES",
     "FORMATS",
     "ID_COLUMNS",
+    "LOCK_FILE",
     "MANIFEST_FILE",
     "STORE_FILE",
     "STORE_VERSION",
     "ResultsError",
     "StoreError",
     "StoreMeta",
+    "StoreWriteError",
     "connect",
     "create",
+    "database_error",
     "export_results",
     "finished_runs",
     "json_text",

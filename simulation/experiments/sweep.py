@@ -22,6 +22,7 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,7 @@ from simulation.experiments.engine import (
     Job,
     SchedulerError,
     Task,
+    code_hash,
     execute,
     open_executor,
     progress_bar,
@@ -44,12 +46,15 @@ from simulation.experiments.limits import LimitError, check_runs
 from simulation.experiments.store import (
     EXPERIMENT_FILE,
     FILES,
+    LOCK_FILE,
     MANIFEST_FILE,
     STORE_FILE,
     STORE_VERSION,
     StoreError,
+    StoreWriteError,
     connect,
     create,
+    database_error,
     meta_text,
     run_statuses,
     write_result,
@@ -139,6 +144,24 @@ def run_sweep(
     folder = Path(out) if out is not None else RESULTS_DIR / experiment.name
     started_at = _utc_now()
     open_executor(workers, scheduler, 0).close()  # refuse bad options before touching the folder
+    with _folder_lock(folder), _store_errors(folder / STORE_FILE):
+        return _sweep(
+            experiment, folder, workers, scheduler, fresh, retry_failed, progress, argv, started_at
+        )
+
+
+def _sweep(
+    experiment: Experiment,
+    folder: Path,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    retry_failed: bool,
+    progress: bool,
+    argv: Sequence[str] | None,
+    started_at: str,
+) -> SweepReport:
+    """:func:`run_sweep` once the folder is locked."""
     conn, created = _open_store(experiment, folder, fresh)
     try:
         stored = run_statuses(conn)
@@ -153,7 +176,11 @@ def run_sweep(
                 conn.close()
                 _remove_store(folder)
             raise
-        _write_manifest(folder, experiment, argv, started_at, None, executor.name, None)
+        try:
+            _write_manifest(folder, experiment, argv, started_at, None, executor.name, None)
+        except BaseException:  # a full disk: stop the workers just started
+            executor.abort()
+            raise
         if progress:
             print(
                 f"{experiment.name}: {experiment.n_points} points x {experiment.replicates} "
@@ -165,6 +192,7 @@ def run_sweep(
             experiment.base_parameters,
             tuple(dict(item) for item in experiment.interventions),
             tuple(experiment.series),
+            timeout=experiment.time_limit,
         )
         inflight: dict[int, Run] = {}
 
@@ -176,19 +204,19 @@ def run_sweep(
         ran = failed = 0
         bar = progress_bar(experiment.n_runs, len(skip), progress)
         try:
-            for result in execute(executor, tasks(), n_pending):
-                run = inflight.pop(int(result["run"]))
-                write_result(conn, result, run.point, run.replicate, run.seed, run.params)
-                ran += 1
-                failed += result["status"] != "ok"
-                bar.update(1)
+            with executor:  # on Ctrl-C or an error: aborted at once, queued batches dropped
+                for result in execute(executor, tasks(), n_pending):
+                    run = inflight.pop(int(result["run"]))
+                    write_result(conn, result, run.point, run.replicate, run.seed, run.params)
+                    ran += 1
+                    failed += result["status"] != "ok"
+                    bar.update(1)
         except ExecutorError as exc:
             raise ExecutorError(
                 f"{exc}; the finished runs are stored: run the same command again to resume"
             ) from None
         finally:
             bar.close()
-            executor.close()
         wall = time.perf_counter() - clock
         counts = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status"))
     finally:
@@ -216,11 +244,10 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
     """A connection to the store of ``folder``, created for ``experiment`` if there is none;
     and whether it was created now."""
     store = folder / STORE_FILE
-    if folder.exists() and not folder.is_dir():
-        raise SweepError(f"--out {folder}: exists and is not a folder")
     if fresh and folder.is_dir():
         for name in FILES:
-            (folder / name).unlink(missing_ok=True)
+            if name != LOCK_FILE:  # ours, held
+                (folder / name).unlink(missing_ok=True)
     fingerprint = experiment.fingerprint()
     if store.exists():
         try:
@@ -232,6 +259,13 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
                 f"{experiment.where} changed since {folder} was started "
                 f"({_changes(meta.get('design'), experiment.design())}); "
                 "use --fresh to start over or another --out"
+            )
+        code = code_hash()
+        if meta.get("code", code) != code:  # a store from before code hashes resumes
+            raise SweepError(
+                f"{folder} was started with other dtsim model code (code {meta['code'][:12]}, "
+                f"now {code[:12]}): its runs and new ones would not be comparable; use --fresh "
+                "to start over or another --out"
             )
         return connect(store), False
     if folder.is_dir():
@@ -253,11 +287,92 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
 
 
 def _remove_store(folder: Path) -> None:
-    """Delete the files a sweep writes in ``folder``, and the folder if that empties it."""
+    """Delete the files a sweep writes in ``folder`` (the lock goes, and a folder this sweep
+    made, when the lock is released)."""
     for name in FILES:
-        (folder / name).unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        folder.rmdir()
+        if name != LOCK_FILE:
+            (folder / name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _store_errors(store: Path) -> Iterator[None]:
+    """SQLite's errors as one line: a damaged store is refused (SweepError); a full disk or
+    an I/O error ends the sweep (StoreWriteError) with the runs committed before kept."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        error = database_error(store, exc)
+        if isinstance(error, StoreError):
+            raise SweepError(f"{error}; use --fresh to start over or another --out") from None
+        raise StoreWriteError(
+            f"{error}; the runs stored before are kept: make room and run the same command "
+            "again to resume"
+        ) from None
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold ``DIR/.lock`` while the sweep runs: a second sweep on the folder is refused.
+
+    Two sweeps on one store would compute the same runs twice, or race to create it. The
+    lock is ``flock``, which the kernel releases when the process ends however it ends, so
+    the lock of a killed sweep never blocks its resume. The file holds the holder's pid (for
+    the refusal's message) and is removed on release; a folder made here goes too if empty.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"--out {folder}: exists and is not a folder")
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    try:
+        handle = _acquire(path, folder)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    try:
+        yield
+    finally:
+        if handle is not None:
+            path.unlink(missing_ok=True)
+            handle.close()
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _acquire(path: Path, folder: Path) -> Any:
+    """The open, locked lock file with our pid in it; SweepError naming the holder's pid."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        return None
+    while True:
+        handle = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held until released
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f"process {holder}" if holder.isdigit() else "another process"
+            raise SweepError(
+                f"--out {folder}: another sweep ({who}) is running on this folder; wait for "
+                "it to end or stop it, then run the same command again to resume"
+            ) from None
+        try:  # the holder before us may have removed the file after we opened it
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        handle.close()
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def store_meta(experiment: Experiment) -> dict[str, Any]:
@@ -266,6 +381,7 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
     return {
         "store_version": STORE_VERSION,
         "fingerprint": experiment.fingerprint(),
+        "code": code_hash(),
         "name": experiment.name,
         "title": experiment.title,
         "experiment": experiment.text,
@@ -355,6 +471,7 @@ def _write_manifest(
             "started": sessions[0]["started"],
             "finished": finished,
             "fingerprint": experiment.fingerprint(),
+            "code": code_hash(),
             "experiment": {
                 "name": experiment.name,
                 "title": experiment.title,
@@ -366,6 +483,7 @@ def _write_manifest(
                 "n_runs": experiment.n_runs,
                 "weeks": experiment.weeks,
                 "series": list(experiment.series),
+                "run_timeout": experiment.time_limit,
             },
             "base_scenario": {
                 "scenario": experiment.scenario,
@@ -379,8 +497,12 @@ def _write_manifest(
     tmp = path.with_name(path.name + ".tmp")
     from simulation.experiments.store import json_text
 
-    tmp.write_text(json.dumps(json.loads(json_text(record)), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(json.loads(json_text(record)), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: keep the old manifest, leave no half-written one
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _utc_now() -> str:
@@ -407,6 +529,7 @@ def print_summary(report: SweepReport, command: str | None = None, file: Any = N
 
 __all__ = [
     "ExecutorError",
+    "StoreWriteError",
     "SweepError",
     "SweepReport",
     "outcome_names",

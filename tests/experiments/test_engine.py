@@ -149,3 +149,68 @@ def test_a_local_dask_cluster_starts_beside_another_one_and_listens_here_only() 
             assert executor.client.scheduler.address.startswith("tcp://127.0.0.1:")
     finally:
         holder.close()
+
+
+# --- time limits ---------------------------------------------------------------------------
+
+
+def test_a_time_limit_does_not_change_the_numbers() -> None:
+    """With a limit the weeks are stepped by run_model, as model.run() steps them."""
+    from simulation.experiments.runner import run_model
+
+    params = dict(scenario_spec("partnership", weeks=6).parameters)
+    frame, summary = run_model(params, 11)
+    timed_frame, timed_summary = run_model(params, 11, timeout=600)
+    pd.testing.assert_frame_equal(frame, timed_frame)
+    assert summary == pytest.approx(timed_summary, rel=0, abs=0, nan_ok=True)
+
+
+def test_a_run_past_its_limit_stops_after_the_week_even_without_signals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a thread (a Dask worker's) there is no SIGALRM: the check after each week stops it."""
+    import threading
+    import time
+
+    from simulation.experiments.runner import run_model
+    from simulation.model.model import DigitalTransformationModel
+
+    step = DigitalTransformationModel.step
+
+    def slow(self: DigitalTransformationModel) -> None:
+        time.sleep(0.1)
+        step(self)
+
+    monkeypatch.setattr(DigitalTransformationModel, "step", slow)
+    params = dict(scenario_spec("partnership", weeks=100).parameters)
+    caught: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with engine.time_limit(0.3):  # no timer outside the main thread: a no-op
+                run_model(params, 0, timeout=0.3)
+        except BaseException as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=run)
+    started = time.monotonic()
+    thread.start()
+    thread.join(timeout=30)
+    assert time.monotonic() - started < 5
+    assert len(caught) == 1 and isinstance(caught[0], TimeoutError)
+    assert str(caught[0]) == "the run took longer than run_timeout = 0.3 s and was stopped"
+
+
+def test_a_week_that_never_ends_is_stopped_by_the_timer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulation.model.model import DigitalTransformationModel
+
+    def forever(self: DigitalTransformationModel) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(DigitalTransformationModel, "step", forever)
+    job = Job(dict(scenario_spec("partnership", weeks=4).parameters), timeout=0.5)
+    (result,) = engine.run_batch(job, [(0, {}, 0)])
+    assert result["status"] == "failed"
+    assert result["error"].startswith("TimeoutError: the run took longer than run_timeout = 0.5 s")
+    assert result["elapsed"] < 5

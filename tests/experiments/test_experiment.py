@@ -202,6 +202,15 @@ BAD: list[tuple[str, str, str]] = [
         'scenario = "cdo_turnaround": ',
     ),
     ("broken TOML", GRID + "[parameters]\ncollaboration = [0.1,\n", "not valid TOML: "),
+    *[
+        (
+            f"run_timeout {value}",
+            GRID + f"run_timeout = {value}\n[parameters]\ncollaboration = [0.1]\n",
+            f"run_timeout = {value} is not allowed; allowed: a number of seconds > 0 and "
+            "<= 604800 (a week)",
+        )
+        for value in ("0", "-1.5", '"10"', "true", "inf", "nan", "1000000000.0")
+    ],
 ]
 
 
@@ -360,3 +369,18 @@ def test_fingerprint_follows_the_design_not_the_wording(write: Callable[[str], P
     }
     for what, text in changed.items():
         assert load_experiment(write(text, what)).fingerprint() != first, what
+
+
+def test_run_timeout_is_optional_generous_and_not_part_of_the_design(
+    write: Callable[[str], Path],
+) -> None:
+    """A run that hangs must not hang a sweep: every run has a time limit, by default ten
+    times what the largest sizes need (0.9 s a week), so no honest run reaches it."""
+    plain = load_experiment(write(GRID + "[parameters]\ncollaboration = [0.1]\n"))
+    assert plain.run_timeout is None
+    assert plain.time_limit == 60 + 9 * (15 + 4)  # the base scenario's weeks and warm-up
+    timed = load_experiment(
+        write(GRID + "run_timeout = 2.5\n[parameters]\ncollaboration = [0.1]\n", "timed")
+    )
+    assert timed.time_limit == 2.5
+    assert timed.fingerprint() == plain.fingerprint()  # a finished run's numbers do not change

@@ -3,6 +3,7 @@ experiment, failed runs recorded and retried, the store contract."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -332,3 +333,325 @@ def test_export_of_a_folder_without_results_is_one_line(
     assert main(["export", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("dtsim: error:") and "\n" not in err and str(tmp_path) in err
+
+
+# --- hardening (issue 11) ------------------------------------------------------------------
+
+
+def error_lines(err: str) -> list[str]:
+    """The lines of stderr that are not the progress bar or its heading; checked to be one
+    line ``dtsim: error: ...`` and no traceback."""
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if line.startswith("dtsim:")]
+    assert len(lines) == 1 and lines[0].startswith("dtsim: error: "), err
+    return lines
+
+
+def _sweep_process(path: Path, out: Path, *options: str, **kwargs) -> subprocess.Popen:
+    """``dtsim sweep`` in a child process (its own session, so a test can kill its group)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulation", "sweep", str(path), "--out", str(out), *options],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=kwargs.pop("stderr", subprocess.DEVNULL),
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def _wait_for_runs(process: subprocess.Popen, out: Path, n: int, timeout: float = 60) -> None:
+    """Wait until the store of ``out`` holds ``n`` runs (the sweep is well under way)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / STORE_FILE).exists():
+            with contextlib.suppress(sqlite3.Error):
+                if table(out, "SELECT count(*) FROM runs")[0][0] >= n:
+                    return
+        time.sleep(0.02)
+    raise AssertionError(f"the sweep stored fewer than {n} runs (exit {process.poll()})")
+
+
+def test_a_second_sweep_on_a_folder_is_refused_and_a_killed_ones_lock_is_not_stale(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_file(replicates=20)  # 80 runs: seconds in one process
+    out = tmp_path / "out"
+    first = _sweep_process(path, out, "--workers", "1")
+    try:
+        _wait_for_runs(first, out, 2)
+        assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        assert f"another sweep (process {first.pid}) is running on this folder" in err[0]
+        assert first.poll() is None  # the first goes on, untouched
+        names = {p.name for p in out.iterdir()}
+        assert names <= {STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm",
+                         "experiment.toml", "manifest.json", ".lock"}  # fmt: skip
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    assert (out / ".lock").read_text().strip() == str(first.pid)  # left by the killed sweep
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert "already in the store), 0 failed" in capsys.readouterr().out
+    assert table(out, "SELECT count(*) FROM runs") == [(80,)]
+    assert not (out / ".lock").exists()
+
+
+def test_a_full_disk_ends_the_sweep_in_one_line_and_keeps_the_store(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite's own full-disk error (SQLITE_FULL), injected by capping the file's pages."""
+    from simulation.experiments import sweep
+
+    path = experiment_file(replicates=10)
+    out = tmp_path / "out"
+    real = sweep.connect
+
+    def small_disk(store: Path, readonly: bool = False) -> sqlite3.Connection:
+        conn = real(store, readonly)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return conn
+
+    monkeypatch.setattr(sweep, "connect", small_disk)
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert err[0].startswith(f"dtsim: error: {out / STORE_FILE}: cannot write the store (")
+    assert "database or disk is full" in err[0] and err[0].endswith("again to resume")
+    stored = table(out, "SELECT count(*) FROM runs")[0][0]
+    assert 0 < stored < 40
+    assert table(out, "PRAGMA integrity_check") == [("ok",)]
+    # Every stored run is whole: its series rows went in with it, or neither did.
+    assert table(out, "SELECT count(*) FROM series") == [(stored * 15 * 2,)]
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+    monkeypatch.setattr(sweep, "connect", real)  # room again: the same command resumes
+    assert main(command) == 0
+    assert f"{40 - stored} runs done ({stored} already in the store)" in capsys.readouterr().out
+
+
+def test_a_full_disk_writing_the_manifest_is_one_line(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import errno
+
+    out = tmp_path / "out"
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs) -> int:
+        if self.name.endswith(".tmp"):
+            real(self, "{", encoding="utf-8")  # half written, then the disk is full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["sweep", str(experiment_file(1)), "--out", str(out), "--workers", "1"]) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert "No space left on device" in err[0], err
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+
+@pytest.mark.parametrize("damage", ["all", "after the header"])
+def test_a_damaged_store_is_one_line_on_resume_and_left_as_it_is(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    damage: str,
+) -> None:
+    import random
+
+    path = experiment_file(replicates=10)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 0
+    capsys.readouterr()
+    store = out / STORE_FILE
+    size = store.stat().st_size
+    start = 0 if damage == "all" else size // 2
+    with store.open("r+b") as handle:
+        handle.seek(start)
+        handle.write(random.Random(11).randbytes(size - start))
+    before = store.read_bytes()
+    assert main(command) == 2
+    err = error_lines(capsys.readouterr().err)
+    assert str(store) in err[0] and err[0].endswith("use --fresh to start over or another --out")
+    assert store.read_bytes() == before
+    assert main([*command, "--fresh"]) == 0
+
+
+SLOW = """\
+title = "Runs of a second or so"
+scenario = "siloed"
+sampler = "grid"
+seed = 0
+replicates = 100
+weeks = 260
+
+[parameters]
+collaboration = [0.15, 0.45, 0.75]
+"""
+"""300 runs at the default sizes: batches of 16 runs that take several seconds each."""
+
+EXECUTORS = [["--workers", "2"], ["--scheduler", "local:2"]]
+
+
+def _workers_of(process: subprocess.Popen, out: Path, n: int, timeout: float = 60) -> list:
+    """The child processes of a sweep once its ``n`` workers are up (and a little more)."""
+    psutil = pytest.importorskip("psutil")
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        children = parent.children(recursive=True)
+        started = (out / "manifest.json").exists()  # written once the executor is up
+        if started and sum("spawn_main" in " ".join(c.cmdline()) for c in children) >= n:
+            time.sleep(2)  # the workers import the model and take their first batches
+            return parent.children(recursive=True)
+        time.sleep(0.1)
+    raise AssertionError(f"the sweep's {n} workers did not start (exit {process.poll()})")
+
+
+def _alive(processes: list) -> list[int]:
+    import psutil
+
+    alive = []
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p.pid)
+    return alive
+
+
+def _kill_all(processes: list) -> None:
+    import psutil
+
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p.kill()
+
+
+@pytest.mark.parametrize("options", EXECUTORS, ids=["processes", "dask"])
+def test_workers_do_not_outlive_a_killed_coordinator(tmp_path: Path, options: list[str]) -> None:
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW, encoding="utf-8")
+    sweep = _sweep_process(path, tmp_path / "out", *options)
+    children: list = []
+    try:
+        children = _workers_of(sweep, tmp_path / "out", 2)
+        assert len(children) >= 3  # two workers and multiprocessing's resource tracker
+        os.kill(sweep.pid, signal.SIGKILL)  # the coordinator only, not its group
+        sweep.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children), [" ".join(c.cmdline())[:60] for c in children]
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+        _kill_all(children)
+
+
+@pytest.mark.parametrize("options", EXECUTORS, ids=["processes", "dask"])
+def test_ctrl_c_stops_a_sweep_within_seconds(tmp_path: Path, options: list[str]) -> None:
+    """Queued batches are dropped and running ones ended, not waited for (~10 s here)."""
+    path = tmp_path / "slow.toml"
+    path.write_text(SLOW, encoding="utf-8")
+    out = tmp_path / "out"
+    sweep = _sweep_process(path, out, *options, stderr=subprocess.PIPE, text=True)
+    children: list = []
+    try:
+        children = _workers_of(sweep, out, 2)
+        started = time.monotonic()
+        sweep.send_signal(signal.SIGINT)
+        _, err = sweep.communicate(timeout=60)
+        took = time.monotonic() - started
+        assert sweep.returncode == 130, err
+        assert took < 5, f"Ctrl-C took {took:.1f} s"
+        assert error_lines(err) == ["dtsim: error: interrupted"]
+        deadline = time.monotonic() + 5
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children)
+        assert table(out, "PRAGMA integrity_check") == [("ok",)]
+        assert not (out / ".lock").exists()
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+        _kill_all(children)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_that_hangs_is_stopped_at_its_time_limit_and_stored_as_failed(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: int,
+) -> None:
+    from simulation.experiments.engine import HANG_RUNS_ENV
+
+    path = experiment_file(replicates=2)
+    path.write_text("run_timeout = 1\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    monkeypatch.setenv(HANG_RUNS_ENV, "3")  # run 3 never ends (reaches spawned workers too)
+    started = time.monotonic()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", str(workers)]) == 1
+    assert time.monotonic() - started < 60
+    assert "8 runs done (0 already in the store), 1 failed" in capsys.readouterr().out
+    frame = runs_frame(out)
+    failed = frame[frame["status"] == "failed"]
+    assert failed["run"].tolist() == [3]
+    assert failed["error"].iloc[0] == (
+        "TimeoutError: the run took longer than run_timeout = 1 s and was stopped"
+    )
+    assert failed["seed"].tolist() == [replicate_seed(3, 1)]
+    assert json.loads(failed["params"].iloc[0]) == {"collaboration": 0.15, "governance": 0.8}
+    assert 1 <= failed["elapsed"].iloc[0] < 10
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert record["experiment"]["run_timeout"] == 1
+
+
+@pytest.mark.parametrize(
+    "options", [["--workers", "1"], ["--workers", "2"], ["--scheduler", "local:1"]]
+)
+def test_results_of_a_worker_with_other_code_are_refused(
+    experiment_file: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+) -> None:
+    from simulation.experiments.engine import CODE_ENV, code_hash
+
+    path = experiment_file(replicates=1)
+    out = tmp_path / "out"
+    monkeypatch.setenv(CODE_ENV, "f" * 64)  # every worker reports another dtsim's hash
+    assert main(["sweep", str(path), "--out", str(out), *options]) == 1
+    err = error_lines(capsys.readouterr().err)
+    assert "runs other dtsim code than this process (code ffffffffffff, here " in err[0]
+    assert f"here {code_hash()[:12]})" in err[0] and "install the same dtsim" in err[0]
+    assert table(out, "SELECT count(*) FROM runs") == [(0,)]
+    assert dict(table(out, "SELECT key, value FROM meta"))["code"] == code_hash()
+
+
+def test_a_store_started_with_other_code_is_not_resumed(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = experiment_file(replicates=1)
+    out = tmp_path / "out"
+    command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(command) == 0
+    with contextlib.closing(sqlite3.connect(out / STORE_FILE)) as db, db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'code'", ("0" * 64,))
+    capsys.readouterr()
+    assert main(command) == 2
+    err = error_lines(capsys.readouterr().err)
+    assert "was started with other dtsim model code (code 000000000000, now " in err[0]
+    assert err[0].endswith("use --fresh to start over or another --out")
+    assert main([*command, "--fresh"]) == 0
