@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,18 +304,12 @@ def summary_lines(report: CalibrationReport, targets: Targets) -> list[str]:
     return lines
 
 
-def print_summary(report: CalibrationReport, targets: Targets) -> None:
-    for line in summary_lines(report, targets):
-        print(line, file=sys.stdout)
-
-
 __all__ = [
     "FILES",
     "CalibrationError",
     "CalibrationReport",
     "calibrate",
     "distance",
-    "print_summary",
     "simulate",
     "summary_lines",
 ]
