@@ -3,6 +3,11 @@
 Systems are records, not agents: hundreds live at once and each week every one of them
 may be breached, found or retired, so their state is kept column-wise and updated with
 array operations. Rows of dead systems are compacted away when they pile up.
+
+Each system has a key (its identity, `simulation.model.draws`): the system a request's launch
+adds gets one derived from the request's key, so the same request's system is the same
+system in a run with other levers, and its weekly draws (retirement here, discovery and
+breaches in `simulation.model.security`) are the same whatever else is live.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from simulation.model.draws import RETIRE, keys, uniforms
 
 N_CHANNELS = 4
 CHANNELS = ("web", "mobile", "store", "social")
@@ -72,13 +79,19 @@ class Estate:
         shadow = rng.random(n) < p["initial_shadow_share"]
         channels = draw_channels(n, p["channels_per_request"], rng)
         owners = rng.integers(0, p["n_marketing"], n)
+        key = keys(rng, n).tolist()
         for i in range(n):
             if shadow[i]:
                 estate.add(
-                    True, int(owners[i]), channels[i], shadow_hazard, p["shadow_weekly_cost"]
+                    True,
+                    int(owners[i]),
+                    channels[i],
+                    shadow_hazard,
+                    p["shadow_weekly_cost"],
+                    key[i],
                 )
             else:
-                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0)
+                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0, key[i])
         return estate
 
     def set_lives(self, official_life: float, shadow_life: float) -> None:
@@ -96,9 +109,19 @@ class Estate:
         self.hazard = np.zeros(capacity, dtype=float)
         self.weekly_cost = np.zeros(capacity, dtype=float)
         self.retire_rate = np.zeros(capacity, dtype=float)
+        self.key = np.zeros(capacity, dtype=np.uint64)
 
     def _columns(self) -> tuple[str, ...]:
-        return ("alive", "shadow", "owner", "channels", "hazard", "weekly_cost", "retire_rate")
+        return (
+            "alive",
+            "shadow",
+            "owner",
+            "channels",
+            "hazard",
+            "weekly_cost",
+            "retire_rate",
+            "key",
+        )
 
     def add(
         self,
@@ -107,8 +130,9 @@ class Estate:
         channels: np.ndarray,
         hazard: float,
         weekly_cost: float,
+        key: int,
     ) -> int:
-        """Append one live system; returns its row."""
+        """Append one live system (``key`` its identity); returns its row."""
         if self.size == self.alive.size:
             self._grow()
         i = self.size
@@ -119,6 +143,7 @@ class Estate:
         self.hazard[i] = hazard
         self.weekly_cost[i] = weekly_cost
         self.retire_rate[i] = self.shadow_rate if shadow else self.official_rate
+        self.key[i] = key
         self.size += 1
         self.live_per_channel += channels
         self.live_count += 1
@@ -134,6 +159,7 @@ class Estate:
         channels: np.ndarray,
         hazard: np.ndarray,
         weekly_cost: np.ndarray,
+        key: np.ndarray,
     ) -> None:
         """Append this week's launches at once (one array write per column)."""
         k = shadow.size
@@ -147,6 +173,7 @@ class Estate:
         self.hazard[rows] = hazard
         self.weekly_cost[rows] = weekly_cost
         self.retire_rate[rows] = np.where(shadow, self.shadow_rate, self.official_rate)
+        self.key[rows] = key
         self.size += k
         self.live_per_channel += channels.sum(axis=0)
         self.shadow_per_channel += channels[shadow].sum(axis=0)
@@ -176,12 +203,14 @@ class Estate:
         total = self.live_per_channel
         return np.divide(self.shadow_per_channel, total, out=np.zeros(N_CHANNELS), where=total > 0)
 
-    def turn_over(self, rng: np.random.Generator) -> None:
-        """Each live system retires with its weekly rate (geometric lives): one draw each."""
+    def turn_over(self, week: int) -> None:
+        """Each live system retires with its weekly rate (geometric lives): its own draw of
+        model week ``week``."""
         rows = self.live_rows()
         if rows.size == 0:
             return
-        self.retire(rows[rng.random(rows.size) < self.retire_rate[rows]])
+        u = uniforms(self.key[rows], RETIRE, week)
+        self.retire(rows[u < self.retire_rate[rows]])
 
     def retire(self, rows: np.ndarray) -> None:
         """Live rows leave the estate."""

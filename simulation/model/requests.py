@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.model.draws import keys
 from simulation.model.estate import NO_OWNER, draw_channels
 
 
@@ -60,6 +61,11 @@ class Request:
     channels: np.ndarray
     needs_it: bool  # touches systems of record: no shadow tool can serve it
     fit: float  # own-tool preference, drawn once (partnering: half prefer their own tool)
+    # Its own randomness, drawn when it is raised (`simulation.model.draws`): the key of its
+    # choice and rework uniforms, and the exponential factor of its review work.
+    key: int = 0
+    review_draw: float = 1.0
+    decisions: int = 0  # logit choices made for it so far (the counter of its choice draws)
     status: Status = Status.DEFERRED
     shadow: bool = False
     submitted: int | None = None  # week sent to IT
@@ -84,6 +90,9 @@ def draw_requests(
 
     Every attribute is drawn column-wise from the request stream alone, and nothing here
     reads a lever, so two runs with one seed get the same requests (common random numbers).
+    So is all the randomness a request meets later, a fixed number of draws per request: its
+    review work factor and its key, from which its choice and rework uniforms are computed
+    (`simulation.model.draws`); the stream's position never depends on what agents decided.
     """
     per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
     n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
@@ -99,6 +108,8 @@ def draw_requests(
     needs_it = rng.random(n) < p["needs_it_share"]
     fit = rng.normal(0.0, 1.0, n)
     channels = draw_channels(n, p["channels_per_request"], rng)
+    review = rng.exponential(1.0, n)
+    key = keys(rng, n).tolist()
     new = []
     for i in range(n):
         owner = None if owners[i] == NO_OWNER else int(owners[i])
@@ -113,6 +124,8 @@ def draw_requests(
                 channels[i],
                 bool(needs_it[i] or owner is None),
                 float(fit[i]),
+                key=key[i],
+                review_draw=float(review[i]),
             )
         )
     return new

@@ -4,7 +4,9 @@ and breaches and their reach on customers (step 8).
 Controls are set when a system joins the estate (Gordon & Loeb's breach function of them);
 discovery and breaches act on the estate's arrays with one vector of draws over its live
 systems each, not one call per system: hundreds of systems live at once, and each may be
-found or breached every week.
+found or breached every week. Each system's draws are its own (keyed by its identity and the
+week, `simulation.model.draws`), so a system meets the same luck in a run with other levers
+whatever else is live.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.model.draws import BREACH, FOUND, MIGRATE, uniforms
 from simulation.model.estate import NO_OWNER
 
 if TYPE_CHECKING:
@@ -53,16 +56,17 @@ class Security:
     def discover(self) -> None:
         """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
         m = self.model
-        p, e, rng = m.p, m.estate, m.streams["discovery"]
+        p, e, week = m.p, m.estate, m.week_abs
         rate = p["discovery_rate"] * m.governance
         if rate <= 0:
             return
         rows = e.live_rows()
         rows = rows[e.shadow[rows]]
-        found = rows[rng.random(rows.size) < rate]
+        found = rows[uniforms(e.key[rows], FOUND, week) < rate]
         if found.size == 0:
             return
-        migrate = rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * m.collaboration
+        chance = p["migrate_base"] + p["migrate_collab"] * m.collaboration
+        migrate = uniforms(e.key[found], MIGRATE, week) < chance
         m.ledger.found += int(found.size)
         for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
             owner = int(e.owner[row])
@@ -81,14 +85,14 @@ class Security:
     def breaches(self) -> None:
         """Each live system may be breached; a breach hits its channels' customers and trust."""
         m = self.model
-        e, rng = m.estate, m.streams["breaches"]
+        e, week = m.estate, m.week_abs
         rows = e.live_rows()
-        hit = rows[rng.random(rows.size) < e.hazard[rows]]
+        hit = rows[uniforms(e.key[rows], BREACH, week) < e.hazard[rows]]
         self.breach_hits = None
         for row in hit.tolist():
             if self.breach_hits is None:
                 self.breach_hits = np.zeros(m.customers.n)
-            self.breach_hits += m.customers.hit_by_breach(e.channels[row])
+            self.breach_hits += m.customers.hit_by_breach(e.channels[row], int(e.key[row]), week)
             if e.shadow[row]:
                 m.ledger.breaches_shadow += 1
                 m.ledger.events.append(("breach", "shadow"))
