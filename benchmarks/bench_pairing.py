@@ -87,7 +87,8 @@ def main() -> None:
     print(f"{'outcome':<20}{'paired':>12}{'independent':>14}{'ratio':>8}")
     result = widths(args.seeds, args.weeks, args.workers, args.base)
     for key, (paired, independent) in result.items():
-        print(f"{key:<20}{paired:>12.4g}{independent:>14.4g}{independent / paired:>8.2f}")
+        ratio = independent / paired if paired > 0 else float("inf")
+        print(f"{key:<20}{paired:>12.4g}{independent:>14.4g}{ratio:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniforms
+from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniforms, uniforms_for
 from simulation.model.estate import CHANNELS, N_CHANNELS
 
 if TYPE_CHECKING:
@@ -202,14 +202,14 @@ class CustomerPopulation:
             )
             self._ensure_a_channel(joining, self.newcomer_rng)
             return
-        cells = self.cell_keys[joining]
         base = (N_CHANNELS + 1) * self.weeks
-        for c in range(N_CHANNELS):
-            self.channels[joining, c] = uniforms(cells, NEWCOMER, base + c) < CHANNEL_USE[c]
-        none = ~self.channels[joining].any(axis=1)
-        if none.any():
-            pick = uniforms(cells[none], NEWCOMER, base + N_CHANNELS) * N_CHANNELS
-            self.channels[joining[none], pick.astype(np.int64)] = True
+        draws = [(NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
+        u = uniforms_for(self.cell_keys[joining], draws)
+        used = u[:, :N_CHANNELS] < CHANNEL_USE
+        none = np.flatnonzero(~used.any(axis=1))
+        if none.size:
+            used[none, (u[none, N_CHANNELS] * N_CHANNELS).astype(np.int64)] = True
+        self.channels[joining] = used
 
     def hit_by_breach(
         self, system_channels: np.ndarray, system_key: int = 0, week: int = 0

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model.agents import ITAgent
-from simulation.model.draws import REWORK, SYSTEM, WORKAROUND, derive, uniform
+from simulation.model.draws import REWORK, uniform
 from simulation.model.estate import owner_code
 from simulation.model.requests import Motive, Request, Status, reached
 
@@ -75,8 +75,7 @@ class Delivery:
         m.dropped_requests.append(request)
         m.ledger.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
-        key = derive(request.key, WORKAROUND)
-        m.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0, key)
+        m.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0, request.key)
         m.ledger.events.append(("workaround", "personal tool or spreadsheet"))
 
     # --- IT's delivery (steps 3-6) -------------------------------------------------------
@@ -273,7 +272,7 @@ class Delivery:
             channels,
             np.where(shadow, shadow_hazard, official_hazard),
             np.where(shadow, p["shadow_weekly_cost"], 0.0),
-            np.array([derive(r.key, SYSTEM) for r in launching], dtype=np.uint64),
+            np.array([r.key for r in launching], dtype=np.uint64),  # a system keeps its key
         )
         m.freshness += np.array([r.value for r in launching]) @ channels
 

@@ -5,7 +5,7 @@ may be breached, found or retired, so their state is kept column-wise and update
 array operations. Rows of dead systems are compacted away when they pile up.
 
 Each system has a key (its identity, `simulation.model.draws`): the system a request's launch
-adds gets one derived from the request's key, so the same request's system is the same
+(or workaround) adds keeps the request's key, so the same request's system is the same
 system in a run with other levers, and its weekly draws (retirement here, discovery and
 breaches in `simulation.model.security`) are the same whatever else is live.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.model.draws import RETIRE, keys, uniforms
+from simulation.model.draws import RETIRE, key_of, uniforms
 
 N_CHANNELS = 4
 CHANNELS = ("web", "mobile", "store", "social")
@@ -52,6 +52,7 @@ class Estate:
         self.official_rate = 1.0 / official_life
         self.shadow_rate = 1.0 / shadow_life
         self.size = 0
+        self.additions = 0  # calls of `add` and `add_many`: rows may have moved since
         self._alloc(capacity)
         # Running counts of live systems per channel, all and shadow, kept by every change
         # below so that the weekly channel experience needs no scan of the estate.
@@ -67,10 +68,12 @@ class Estate:
         rng: np.random.Generator,
         official_hazard: float,
         shadow_hazard: float,
+        key_base: int = 0,
     ) -> Estate:
         """A running firm's estate: official systems and some shadow tools (docs/ODD.md section 5).
 
         A model that started with no systems would show a start-up transient for months.
+        System ``i``'s key is `key_of` (``key_base``, ``i``).
         """
         estate = cls(
             max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
@@ -79,7 +82,7 @@ class Estate:
         shadow = rng.random(n) < p["initial_shadow_share"]
         channels = draw_channels(n, p["channels_per_request"], rng)
         owners = rng.integers(0, p["n_marketing"], n)
-        key = keys(rng, n).tolist()
+        key = [key_of(key_base, i) for i in range(n)]
         for i in range(n):
             if shadow[i]:
                 estate.add(
@@ -145,6 +148,7 @@ class Estate:
         self.retire_rate[i] = self.shadow_rate if shadow else self.official_rate
         self.key[i] = key
         self.size += 1
+        self.additions += 1
         self.live_per_channel += channels
         self.live_count += 1
         if shadow:
@@ -175,6 +179,7 @@ class Estate:
         self.retire_rate[rows] = np.where(shadow, self.shadow_rate, self.official_rate)
         self.key[rows] = key
         self.size += k
+        self.additions += 1
         self.live_per_channel += channels.sum(axis=0)
         self.shadow_per_channel += channels[shadow].sum(axis=0)
         self.live_count += k

@@ -45,7 +45,7 @@ STREAMS = (
     "customers",  # the starting customers
     "churn",  # which customers leave
     "arrivals",  # which empty cells new customers fill (one draw per cell every week)
-    "cells",  # the run's key of customer cells (reach of breaches, newcomers' channels)
+    "keys",  # the run's bases of the keys of requests, starting systems and customer cells
 )
 
 
@@ -97,11 +97,15 @@ class DigitalTransformationModel(mesa.Model):
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
         hazards = self.security.official_hazard(0.0), self.security.shadow_hazard()
-        self.estate = Estate.of_running_firm(p, self.streams["estate"], *hazards)
+        # The bases of the identities' keys (simulation.model.draws): requests, the starting
+        # systems, customer cells.
+        self.key_bases = [int(k) for k in keys(self.streams["keys"], 3)]
+        self.estate = Estate.of_running_firm(
+            p, self.streams["estate"], *hazards, key_base=self.key_bases[1]
+        )
         self.freshness = np.full(N_CHANNELS, steady_freshness(p))
-        run_key = int(keys(self.streams["cells"], 1)[0])
         self.customers = CustomerPopulation(
-            p["n_customers"], p, self.streams["customers"], self.streams, run_key
+            p["n_customers"], p, self.streams["customers"], self.streams, self.key_bases[2]
         )
         self.customers.start(self.channel_quality())
         self.customer_agents = [CustomerAgent(self, i) for i in range(p["n_customers"])]
@@ -161,7 +165,9 @@ class DigitalTransformationModel(mesa.Model):
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
         """Marketing agents raise requests (`draw_requests`); IT submits its own at once."""
-        new = draw_requests(self.p, self.streams["requests"], self.week_abs, len(self.requests))
+        new = draw_requests(
+            self.p, self.streams["requests"], self.week_abs, len(self.requests), self.key_bases[0]
+        )
         for request in new:
             self.requests.append(request)
             if request.owner is not None:

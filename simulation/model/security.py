@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.model.draws import BREACH, FOUND, MIGRATE, uniforms
+from simulation.model.draws import BREACH, FOUND, MIGRATE, uniforms_for
 from simulation.model.estate import NO_OWNER
 
 if TYPE_CHECKING:
@@ -30,6 +30,23 @@ class Security:
         # Breaches that touched each customer this week; None in a week without breaches
         # (the customer update then skips the term).
         self.breach_hits: np.ndarray | None = None
+        # This week's draws of every live system: (week, estate additions, rows, uniforms).
+        self._drawn: tuple[int, int, np.ndarray, np.ndarray] | None = None
+
+    def week_draws(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows and each one's found, migrate and breach uniforms of this week.
+
+        One hash per system for all three (`draws.uniforms_for`), kept for the week: the rows
+        the breaches step sees are those discovery saw less the tools it shut down. Drawn
+        again if systems were added since (their rows may have moved).
+        """
+        m = self.model
+        e, week = m.estate, m.week_abs
+        if self._drawn is None or self._drawn[:2] != (week, e.additions):
+            rows = e.live_rows()
+            u = uniforms_for(e.key[rows], ((FOUND, week), (MIGRATE, week), (BREACH, week)))
+            self._drawn = (week, e.additions, rows, u)
+        return self._drawn[2], self._drawn[3]
 
     def official_hazard(self, corner_cutting: float) -> float:
         """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
@@ -56,17 +73,17 @@ class Security:
     def discover(self) -> None:
         """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
         m = self.model
-        p, e, week = m.p, m.estate, m.week_abs
+        p, e = m.p, m.estate
         rate = p["discovery_rate"] * m.governance
         if rate <= 0:
             return
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
-        found = rows[uniforms(e.key[rows], FOUND, week) < rate]
+        rows, u = self.week_draws()
+        pick = e.shadow[rows] & e.alive[rows] & (u[:, 0] < rate)
+        found = rows[pick]
         if found.size == 0:
             return
         chance = p["migrate_base"] + p["migrate_collab"] * m.collaboration
-        migrate = uniforms(e.key[found], MIGRATE, week) < chance
+        migrate = u[pick, 1] < chance
         m.ledger.found += int(found.size)
         for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
             owner = int(e.owner[row])
@@ -86,8 +103,8 @@ class Security:
         """Each live system may be breached; a breach hits its channels' customers and trust."""
         m = self.model
         e, week = m.estate, m.week_abs
-        rows = e.live_rows()
-        hit = rows[uniforms(e.key[rows], BREACH, week) < e.hazard[rows]]
+        rows, u = self.week_draws()
+        hit = rows[e.alive[rows] & (u[:, 2] < e.hazard[rows])]
         self.breach_hits = None
         for row in hit.tolist():
             if self.breach_hits is None:
