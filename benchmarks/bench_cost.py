@@ -30,7 +30,7 @@ def main() -> int:
         model.run()
         measured = (time.perf_counter() - started) / (weeks + warmup) * 1000
         estimate = run_seconds(params) / (weeks + warmup) * 1000
-        print(f"{str(sizes or 'defaults'):45} {measured:17.2f} {estimate:17.2f}")
+        print(f"{sizes or 'defaults'!s:45} {measured:17.2f} {estimate:17.2f}")
     return 0
 
 

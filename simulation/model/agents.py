@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from simulation.model.customers import CustomerAgentMixin
+from simulation.model.draws import CHOICE, uniform
 from simulation.model.requests import Choice, Motive, Request, Status, reached
 
 if TYPE_CHECKING:
@@ -89,14 +90,19 @@ class MarketingAgent(mesa.Agent):
         return v_it, v_shadow, v_defer, v_work
 
     def _choose(self, request: Request) -> Choice:
-        """A multinomial logit draw among the feasible options."""
+        """A multinomial logit draw among the feasible options.
+
+        The uniform is the request's own, its n-th for its n-th decision, so a request meets
+        the same draw in a run with other levers whatever was decided for the others.
+        """
         v_it, v_shadow, v_defer, v_work = self._utilities(request)
         top = max(v_it, v_defer, v_work, v_shadow if v_shadow is not None else -math.inf)
         e_it = math.exp(v_it - top)
         e_shadow = math.exp(v_shadow - top) if v_shadow is not None else 0.0
         e_work = math.exp(v_work - top)
         e_defer = math.exp(v_defer - top)
-        u = self.model.choice_rng.random() * (e_it + e_shadow + e_work + e_defer)
+        u = uniform(request.key, CHOICE, request.decisions) * (e_it + e_shadow + e_work + e_defer)
+        request.decisions += 1
         if u < e_it:
             choice = Choice.IT
         elif u < e_it + e_shadow:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniforms, uniforms_for
 from simulation.model.estate import CHANNELS, N_CHANNELS
 
 if TYPE_CHECKING:
@@ -58,9 +59,17 @@ class CustomerPopulation:
         p: dict,
         rng: np.random.Generator,
         streams: dict[str, np.random.Generator] | None = None,
+        run_key: int | None = None,
     ) -> None:
-        """`rng` draws the initial population; `streams` may give churn, arrivals and breach
-        reach their own generators (common random numbers), else `rng` draws everything."""
+        """`rng` draws the initial population; `streams` may give churn and arrivals their own
+        generators (common random numbers), else `rng` draws everything.
+
+        With a `run_key`, each cell's breach reach and newcomers' channels are the cell's own
+        draws (`simulation.model.draws`, keyed by the cell, the week and the breached
+        system), so they stay in step across runs whoever else joined or was breached;
+        without one they come from `streams["reach"]` and `streams["newcomers"]` (or `rng`)
+        in turn.
+        """
         self.n = n
         self.shape = grid_shape(n)
         self.p = p
@@ -70,6 +79,8 @@ class CustomerPopulation:
         self.arrival_rng = streams.get("arrivals", rng)
         self.newcomer_rng = streams.get("newcomers", self.arrival_rng)
         self.reach_rng = streams.get("reach", rng)
+        self.cell_keys = None if run_key is None else cell_keys(run_key, n)
+        self.weeks = 0  # weekly updates so far: the counter of the cells' own draws
         self.channels = rng.random((n, N_CHANNELS)) < CHANNEL_USE
         self._ensure_a_channel(np.arange(n), rng)
         self._weights = np.empty((n, N_CHANNELS))
@@ -176,20 +187,45 @@ class CustomerPopulation:
         if joining.size:
             self.active[joining] = True
             self.active_count += int(joining.size)
-            self.channels[joining] = (
-                self.newcomer_rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
-            )
-            self._ensure_a_channel(joining, self.newcomer_rng)
+            self._newcomers(joining)
             self._set_weights(joining)
             s[joining] = mood
             self.expectation[joining] = x[joining] + p["expectation_drift"]
         self.mean = mood  # newcomers join at the market's mood, so the mean stays there
+        self.weeks += 1
 
-    def hit_by_breach(self, system_channels: np.ndarray) -> np.ndarray:
-        """Which active customers a breach of a system with these channels touches."""
+    def _newcomers(self, joining: np.ndarray) -> None:
+        """The channels of the customers joining cells ``joining`` this week."""
+        if self.cell_keys is None:
+            self.channels[joining] = (
+                self.newcomer_rng.random((joining.size, N_CHANNELS)) < CHANNEL_USE
+            )
+            self._ensure_a_channel(joining, self.newcomer_rng)
+            return
+        base = (N_CHANNELS + 1) * self.weeks
+        draws = [(NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
+        u = uniforms_for(self.cell_keys[joining], draws)
+        used = u[:, :N_CHANNELS] < CHANNEL_USE
+        none = np.flatnonzero(~used.any(axis=1))
+        if none.size:
+            used[none, (u[none, N_CHANNELS] * N_CHANNELS).astype(np.int64)] = True
+        self.channels[joining] = used
+
+    def hit_by_breach(
+        self, system_channels: np.ndarray, system_key: int = 0, week: int = 0
+    ) -> np.ndarray:
+        """Which active customers a breach of a system with these channels touches.
+
+        With cell keys, each cell's own draw for this system (``system_key``) in model week
+        ``week``; else the next uniform per cell of the reach stream.
+        """
         touched = (self.channel_bits & int(system_channels @ CHANNEL_BITS)) != 0
         touched &= self.active
-        touched &= self.reach_rng.random(self.n) < self.p["breach_reach"]
+        if self.cell_keys is None:
+            u = self.reach_rng.random(self.n)
+        else:
+            u = uniforms(self.cell_keys, REACH, week, salt=mix(system_key))
+        touched &= u < self.p["breach_reach"]
         return touched
 
     def mean_satisfaction(self) -> float:

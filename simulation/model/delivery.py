@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model.agents import ITAgent
+from simulation.model.draws import REWORK, uniform
 from simulation.model.estate import owner_code
 from simulation.model.requests import Motive, Request, Status, reached
 
@@ -40,7 +41,7 @@ class Delivery:
         request.status = Status.REVIEW
         request.submitted = m.week_abs
         work = p["review_work"] * m.governance * (1 - p["review_collab_saving"] * m.collaboration)
-        request.review_left = work * m.streams["review"].exponential() if work > 0 else 0.0
+        request.review_left = work * request.review_draw if work > 0 else 0.0
         m.review_queue.append(request)
         m.in_it += 1
         m.ledger.totals["submitted"] += 1
@@ -74,7 +75,7 @@ class Delivery:
         m.dropped_requests.append(request)
         m.ledger.workarounds += 1
         hazard = p["vulnerability"] * p["workaround_exposure"]
-        m.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0)
+        m.estate.add(True, owner_code(request.owner), request.channels, hazard, 0.0, request.key)
         m.ledger.events.append(("workaround", "personal tool or spreadsheet"))
 
     # --- IT's delivery (steps 3-6) -------------------------------------------------------
@@ -205,14 +206,17 @@ class Delivery:
         m.finished.append(request)
 
     def rework(self) -> None:
-        """A delivery misses what marketing meant with a chance that falls with collaboration."""
+        """A delivery misses what marketing meant with a chance that falls with collaboration.
+
+        The uniform is the request's own, its n-th for its n-th delivery.
+        """
         m = self.model
-        p, rng = m.p, m.streams["rework"]
+        p = m.p
         chance = p["rework_prob"] * (1 - p["rework_collab_reduction"] * m.collaboration)
         chance += p["pressure_rework"] * self.corner_cutting
         done: list[Request] = []
         for request in m.finished:
-            if request.is_migration or rng.random() >= chance:
+            if request.is_migration or uniform(request.key, REWORK, request.reworks) >= chance:
                 done.append(request)
                 continue
             request.reworks += 1
@@ -234,7 +238,7 @@ class Delivery:
         """Finished work goes live; the estate turns over as old systems retire."""
         m = self.model
         p = m.p
-        m.estate.turn_over(m.streams["estate"])
+        m.estate.turn_over(m.week_abs)
         ready = m.held + m.finished
         m.finished = []
         still_setting_up: list[Request] = []
@@ -268,6 +272,7 @@ class Delivery:
             channels,
             np.where(shadow, shadow_hazard, official_hazard),
             np.where(shadow, p["shadow_weekly_cost"], 0.0),
+            np.array([r.key for r in launching], dtype=np.uint64),  # a system keeps its key
         )
         m.freshness += np.array([r.value for r in launching]) @ channels
 

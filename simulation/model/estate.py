@@ -3,6 +3,11 @@
 Systems are records, not agents: hundreds live at once and each week every one of them
 may be breached, found or retired, so their state is kept column-wise and updated with
 array operations. Rows of dead systems are compacted away when they pile up.
+
+Each system has a key (its identity, `simulation.model.draws`): the system a request's launch
+(or workaround) adds keeps the request's key, so the same request's system is the same
+system in a run with other levers, and its weekly draws (retirement here, discovery and
+breaches in `simulation.model.security`) are the same whatever else is live.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from simulation.model.draws import RETIRE, key_of, uniforms
 
 N_CHANNELS = 4
 CHANNELS = ("web", "mobile", "store", "social")
@@ -45,6 +52,7 @@ class Estate:
         self.official_rate = 1.0 / official_life
         self.shadow_rate = 1.0 / shadow_life
         self.size = 0
+        self.additions = 0  # calls of `add` and `add_many`: rows may have moved since
         self._alloc(capacity)
         # Running counts of live systems per channel, all and shadow, kept by every change
         # below so that the weekly channel experience needs no scan of the estate.
@@ -60,10 +68,12 @@ class Estate:
         rng: np.random.Generator,
         official_hazard: float,
         shadow_hazard: float,
+        key_base: int = 0,
     ) -> Estate:
         """A running firm's estate: official systems and some shadow tools (docs/ODD.md section 5).
 
         A model that started with no systems would show a start-up transient for months.
+        System ``i``'s key is `key_of` (``key_base``, ``i``).
         """
         estate = cls(
             max(512, 2 * p["initial_systems"]), p["official_life_weeks"], p["shadow_life_weeks"]
@@ -72,13 +82,19 @@ class Estate:
         shadow = rng.random(n) < p["initial_shadow_share"]
         channels = draw_channels(n, p["channels_per_request"], rng)
         owners = rng.integers(0, p["n_marketing"], n)
+        key = [key_of(key_base, i) for i in range(n)]
         for i in range(n):
             if shadow[i]:
                 estate.add(
-                    True, int(owners[i]), channels[i], shadow_hazard, p["shadow_weekly_cost"]
+                    True,
+                    int(owners[i]),
+                    channels[i],
+                    shadow_hazard,
+                    p["shadow_weekly_cost"],
+                    key[i],
                 )
             else:
-                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0)
+                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0, key[i])
         return estate
 
     def set_lives(self, official_life: float, shadow_life: float) -> None:
@@ -96,9 +112,19 @@ class Estate:
         self.hazard = np.zeros(capacity, dtype=float)
         self.weekly_cost = np.zeros(capacity, dtype=float)
         self.retire_rate = np.zeros(capacity, dtype=float)
+        self.key = np.zeros(capacity, dtype=np.uint64)
 
     def _columns(self) -> tuple[str, ...]:
-        return ("alive", "shadow", "owner", "channels", "hazard", "weekly_cost", "retire_rate")
+        return (
+            "alive",
+            "shadow",
+            "owner",
+            "channels",
+            "hazard",
+            "weekly_cost",
+            "retire_rate",
+            "key",
+        )
 
     def add(
         self,
@@ -107,8 +133,9 @@ class Estate:
         channels: np.ndarray,
         hazard: float,
         weekly_cost: float,
+        key: int,
     ) -> int:
-        """Append one live system; returns its row."""
+        """Append one live system (``key`` its identity); returns its row."""
         if self.size == self.alive.size:
             self._grow()
         i = self.size
@@ -119,7 +146,9 @@ class Estate:
         self.hazard[i] = hazard
         self.weekly_cost[i] = weekly_cost
         self.retire_rate[i] = self.shadow_rate if shadow else self.official_rate
+        self.key[i] = key
         self.size += 1
+        self.additions += 1
         self.live_per_channel += channels
         self.live_count += 1
         if shadow:
@@ -134,6 +163,7 @@ class Estate:
         channels: np.ndarray,
         hazard: np.ndarray,
         weekly_cost: np.ndarray,
+        key: np.ndarray,
     ) -> None:
         """Append this week's launches at once (one array write per column)."""
         k = shadow.size
@@ -147,7 +177,9 @@ class Estate:
         self.hazard[rows] = hazard
         self.weekly_cost[rows] = weekly_cost
         self.retire_rate[rows] = np.where(shadow, self.shadow_rate, self.official_rate)
+        self.key[rows] = key
         self.size += k
+        self.additions += 1
         self.live_per_channel += channels.sum(axis=0)
         self.shadow_per_channel += channels[shadow].sum(axis=0)
         self.live_count += k
@@ -176,12 +208,14 @@ class Estate:
         total = self.live_per_channel
         return np.divide(self.shadow_per_channel, total, out=np.zeros(N_CHANNELS), where=total > 0)
 
-    def turn_over(self, rng: np.random.Generator) -> None:
-        """Each live system retires with its weekly rate (geometric lives): one draw each."""
+    def turn_over(self, week: int) -> None:
+        """Each live system retires with its weekly rate (geometric lives): its own draw of
+        model week ``week``."""
         rows = self.live_rows()
         if rows.size == 0:
             return
-        self.retire(rows[rng.random(rows.size) < self.retire_rate[rows]])
+        u = uniforms(self.key[rows], RETIRE, week)
+        self.retire(rows[u < self.retire_rate[rows]])
 
     def retire(self, rows: np.ndarray) -> None:
         """Live rows leave the estate."""

@@ -22,6 +22,7 @@ from simulation.model.agents import CustomerAgent, ITAgent, MarketingAgent
 from simulation.model.budget import Budget
 from simulation.model.customers import CustomerPopulation, steady_freshness
 from simulation.model.delivery import Delivery
+from simulation.model.draws import keys
 from simulation.model.estate import N_CHANNELS, Estate
 from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
@@ -31,23 +32,20 @@ from simulation.model.reporters import REPORTERS
 from simulation.model.requests import Motive, Request, Status, draw_requests
 from simulation.model.security import Security
 
-# Each source of randomness draws from its own stream, spawned from the run's seed, so that
-# two runs with the same seed and different levers face the same market wherever the
-# structure allows (common random numbers): the same request arrivals, the same churn and
-# arrival draws for every customer cell.
+# Each source of randomness draws from its own stream, spawned from the run's seed, a fixed
+# number of draws per week, request, system or customer cell, so that two runs with the same
+# seed and different levers stay in step (common random numbers): the same request arrivals,
+# the same churn and arrival draws for every customer cell. What happens to a request or a
+# system later (its choices, review work, reworks, retirement, discovery, breaches and their
+# reach) is drawn by its identity (`simulation.model.draws`) from a key it got when it was
+# raised or built, never in turn from a shared stream.
 STREAMS = (
-    "requests",  # arrivals and attributes of requests
-    "choice",  # the logit draws of marketing's channel choice
-    "review",  # review work of each request
-    "rework",  # whether a delivery misses what marketing meant
-    "estate",  # the starting estate and the retirement of systems
-    "discovery",  # IT finding shadow tools, and migrate-or-shut-down
-    "breaches",  # which live systems are breached
-    "reach",  # which customers a breach touches
+    "requests",  # arrivals and attributes of requests, and each request's own key
+    "estate",  # the starting estate and its systems' keys
     "customers",  # the starting customers
     "churn",  # which customers leave
     "arrivals",  # which empty cells new customers fill (one draw per cell every week)
-    "newcomers",  # the channels of new customers
+    "keys",  # the run's bases of the keys of requests, starting systems and customer cells
 )
 
 
@@ -75,7 +73,6 @@ class DigitalTransformationModel(mesa.Model):
         self.marketing_budget: float = p["marketing_budget"]
         self.leadership = Leadership(self)
         self.levers_now = (self.collaboration, self.governance, self.marketing_budget)
-        self.choice_rng = self.streams["choice"]
         self.week_abs = 0  # weeks since the start, warm-up included
         self.week = -p["warmup_weeks"]  # recorded week: 1..weeks after each step
         self.initial_expected_wait = p["initial_expected_wait"]
@@ -100,10 +97,15 @@ class DigitalTransformationModel(mesa.Model):
         self.marketing = [MarketingAgent(self, i) for i in range(p["n_marketing"])]
         self.it_teams = [ITAgent(self) for _ in range(p["n_it"])]
         hazards = self.security.official_hazard(0.0), self.security.shadow_hazard()
-        self.estate = Estate.of_running_firm(p, self.streams["estate"], *hazards)
+        # The bases of the identities' keys (simulation.model.draws): requests, the starting
+        # systems, customer cells.
+        self.key_bases = [int(k) for k in keys(self.streams["keys"], 3)]
+        self.estate = Estate.of_running_firm(
+            p, self.streams["estate"], *hazards, key_base=self.key_bases[1]
+        )
         self.freshness = np.full(N_CHANNELS, steady_freshness(p))
         self.customers = CustomerPopulation(
-            p["n_customers"], p, self.streams["customers"], self.streams
+            p["n_customers"], p, self.streams["customers"], self.streams, self.key_bases[2]
         )
         self.customers.start(self.channel_quality())
         self.customer_agents = [CustomerAgent(self, i) for i in range(p["n_customers"])]
@@ -163,7 +165,9 @@ class DigitalTransformationModel(mesa.Model):
     # 1 ---------------------------------------------------------------------------------
     def raise_requests(self) -> None:
         """Marketing agents raise requests (`draw_requests`); IT submits its own at once."""
-        new = draw_requests(self.p, self.streams["requests"], self.week_abs, len(self.requests))
+        new = draw_requests(
+            self.p, self.streams["requests"], self.week_abs, len(self.requests), self.key_bases[0]
+        )
         for request in new:
             self.requests.append(request)
             if request.owner is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.model.draws import key_of
 from simulation.model.estate import NO_OWNER, draw_channels
 
 
@@ -60,6 +61,11 @@ class Request:
     channels: np.ndarray
     needs_it: bool  # touches systems of record: no shadow tool can serve it
     fit: float  # own-tool preference, drawn once (partnering: half prefer their own tool)
+    # Its own randomness, fixed when it is raised (`simulation.model.draws`): the key of its
+    # choice and rework uniforms (its id off the run's base), and its review-work factor.
+    key: int = 0
+    review_draw: float = 1.0
+    decisions: int = 0  # logit choices made for it so far (the counter of its choice draws)
     status: Status = Status.DEFERRED
     shadow: bool = False
     submitted: int | None = None  # week sent to IT
@@ -78,12 +84,16 @@ class Request:
 
 
 def draw_requests(
-    p: dict[str, Any], rng: np.random.Generator, week: int, first_id: int
+    p: dict[str, Any], rng: np.random.Generator, week: int, first_id: int, key_base: int = 0
 ) -> list[Request]:
     """This week's new requests: marketing agents' (by agent), then IT's own (docs/ODD.md step 1).
 
     Every attribute is drawn column-wise from the request stream alone, and nothing here
     reads a lever, so two runs with one seed get the same requests (common random numbers).
+    So is all the randomness a request meets later, a fixed number of draws per request: its
+    review work factor here, and its choice and rework uniforms from its key (its id off the
+    run's ``key_base``, `simulation.model.draws`); the stream's position never depends on
+    what agents decided.
     """
     per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
     n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
@@ -99,22 +109,24 @@ def draw_requests(
     needs_it = rng.random(n) < p["needs_it_share"]
     fit = rng.normal(0.0, 1.0, n)
     channels = draw_channels(n, p["channels_per_request"], rng)
+    review = rng.exponential(1.0, n)
+    key = [key_of(key_base, first_id + i) for i in range(n)]
+    columns = zip(
+        owners.tolist(),
+        value.tolist(),
+        effort.tolist(),
+        deadline.tolist(),
+        channels,
+        needs_it.tolist(),
+        fit.tolist(),
+        key,
+        review.tolist(),
+        strict=True,
+    )
     new = []
-    for i in range(n):
-        owner = None if owners[i] == NO_OWNER else int(owners[i])
-        new.append(
-            Request(
-                first_id + i,
-                owner,
-                week,
-                float(value[i]),
-                float(effort[i]),
-                float(deadline[i]),
-                channels[i],
-                bool(needs_it[i] or owner is None),
-                float(fit[i]),
-            )
-        )
+    for i, (owner_code, v, e, d, ch, it, f, k, r) in enumerate(columns):
+        owner = None if owner_code == NO_OWNER else owner_code
+        new.append(Request(first_id + i, owner, week, v, e, d, ch, it or owner is None, f, k, r))
     return new
 
 

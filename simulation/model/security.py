@@ -4,7 +4,9 @@ and breaches and their reach on customers (step 8).
 Controls are set when a system joins the estate (Gordon & Loeb's breach function of them);
 discovery and breaches act on the estate's arrays with one vector of draws over its live
 systems each, not one call per system: hundreds of systems live at once, and each may be
-found or breached every week.
+found or breached every week. Each system's draws are its own (keyed by its identity and the
+week, `simulation.model.draws`), so a system meets the same luck in a run with other levers
+whatever else is live.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.model.draws import BREACH, FOUND, MIGRATE, uniforms_for
 from simulation.model.estate import NO_OWNER
 
 if TYPE_CHECKING:
@@ -27,6 +30,23 @@ class Security:
         # Breaches that touched each customer this week; None in a week without breaches
         # (the customer update then skips the term).
         self.breach_hits: np.ndarray | None = None
+        # This week's draws of every live system: (week, estate additions, rows, uniforms).
+        self._drawn: tuple[int, int, np.ndarray, np.ndarray] | None = None
+
+    def week_draws(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows and each one's found, migrate and breach uniforms of this week.
+
+        One hash per system for all three (`draws.uniforms_for`), kept for the week: the rows
+        the breaches step sees are those discovery saw less the tools it shut down. Drawn
+        again if systems were added since (their rows may have moved).
+        """
+        m = self.model
+        e, week = m.estate, m.week_abs
+        if self._drawn is None or self._drawn[:2] != (week, e.additions):
+            rows = e.live_rows()
+            u = uniforms_for(e.key[rows], ((FOUND, week), (MIGRATE, week), (BREACH, week)))
+            self._drawn = (week, e.additions, rows, u)
+        return self._drawn[2], self._drawn[3]
 
     def official_hazard(self, corner_cutting: float) -> float:
         """Weekly breach chance of an official system (Gordon & Loeb: S = v / (a z + 1)^b)."""
@@ -53,16 +73,17 @@ class Security:
     def discover(self) -> None:
         """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
         m = self.model
-        p, e, rng = m.p, m.estate, m.streams["discovery"]
+        p, e = m.p, m.estate
         rate = p["discovery_rate"] * m.governance
         if rate <= 0:
             return
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
-        found = rows[rng.random(rows.size) < rate]
+        rows, u = self.week_draws()
+        pick = e.shadow[rows] & e.alive[rows] & (u[:, 0] < rate)
+        found = rows[pick]
         if found.size == 0:
             return
-        migrate = rng.random(found.size) < p["migrate_base"] + p["migrate_collab"] * m.collaboration
+        chance = p["migrate_base"] + p["migrate_collab"] * m.collaboration
+        migrate = u[pick, 1] < chance
         m.ledger.found += int(found.size)
         for row, keep in zip(found.tolist(), migrate.tolist(), strict=True):
             owner = int(e.owner[row])
@@ -81,14 +102,14 @@ class Security:
     def breaches(self) -> None:
         """Each live system may be breached; a breach hits its channels' customers and trust."""
         m = self.model
-        e, rng = m.estate, m.streams["breaches"]
-        rows = e.live_rows()
-        hit = rows[rng.random(rows.size) < e.hazard[rows]]
+        e, week = m.estate, m.week_abs
+        rows, u = self.week_draws()
+        hit = rows[e.alive[rows] & (u[:, 2] < e.hazard[rows])]
         self.breach_hits = None
         for row in hit.tolist():
             if self.breach_hits is None:
                 self.breach_hits = np.zeros(m.customers.n)
-            self.breach_hits += m.customers.hit_by_breach(e.channels[row])
+            self.breach_hits += m.customers.hit_by_breach(e.channels[row], int(e.key[row]), week)
             if e.shadow[row]:
                 m.ledger.breaches_shadow += 1
                 m.ledger.events.append(("breach", "shadow"))

@@ -17,10 +17,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from simulation.stats import CONFIDENCE, as_floats, mean_interval
+from simulation.stats import CONFIDENCE, mean_interval, paired_interval, welch_interval
 from simulation.text import format_number, render_table
 
 
@@ -95,48 +94,6 @@ def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
 
 
 # --- differences from the first scenario ------------------------------------------------
-
-
-def paired_interval(
-    reference: Iterable[float], other: Iterable[float]
-) -> tuple[float, float, float, int]:
-    """Mean of ``other - reference`` pair by pair, with its Student-t interval.
-
-    The two sequences are replicates in the same order (replicate ``r`` of both ran with the
-    same seed); a pair with a NaN on either side is dropped. Returns (mean, low, high, n);
-    with fewer than two pairs the interval is NaN. This is the one-sample t-interval of the
-    differences, so the variance the two runs share (the common random numbers) cancels.
-    """
-    a, b = as_floats(reference), as_floats(other)
-    if len(a) != len(b):
-        raise ValueError(f"paired samples differ in length: {len(a)} and {len(b)}")
-    mean, low, high, n = mean_interval(b - a)  # a NaN on either side drops the pair
-    return mean, low, high, n
-
-
-def welch_interval(
-    reference: Iterable[float], other: Iterable[float]
-) -> tuple[float, float, float]:
-    """Difference of means ``other - reference`` with Welch's unpaired t-interval.
-
-    What the interval would be if the replicates were independent (no common random
-    numbers): each side's own variance, Welch-Satterthwaite degrees of freedom. Returns
-    (difference, low, high); NaN interval when either side has fewer than two values.
-    """
-    a, b = as_floats(reference), as_floats(other)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if len(a) == 0 or len(b) == 0:
-        return math.nan, math.nan, math.nan
-    diff = float(b.mean() - a.mean())
-    if len(a) < 2 or len(b) < 2:
-        return diff, math.nan, math.nan
-    va, vb = float(a.var(ddof=1)) / len(a), float(b.var(ddof=1)) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return diff, diff, diff
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = _t(df) * se
-    return diff, diff - half, diff + half
 
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
@@ -365,12 +322,6 @@ def precision_line(checks: Sequence[Precision]) -> str:
             f"(target ±{format_number(check.limit)}, {verdict})"
         )
     return ", ".join(parts)
-
-
-def _t(df: float) -> float:
-    from scipy import stats
-
-    return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
 
 
 def _names(summary: pd.DataFrame) -> list[str]:

@@ -161,7 +161,9 @@ def test_an_earlier_result_is_replaced_only_with_force(
     assert (out / "summary.csv").read_bytes() != before
 
 
-def test_the_users_own_files_are_never_touched(small_scenario: Path, tmp_path: Path, capsys) -> None:
+def test_the_users_own_files_are_never_touched(
+    small_scenario: Path, tmp_path: Path, capsys
+) -> None:
     """Issue 11.8: `--out` a folder holding the user's own summary.csv overwrote it."""
     out = tmp_path / "mine"
     out.mkdir()

@@ -50,7 +50,9 @@ def test_a_closed_pipe_ends_quietly() -> None:
     assert err == ""
 
 
-def test_terminal_control_characters_in_a_story_are_refused(write_scenario, valid_toml: str) -> None:
+def test_terminal_control_characters_in_a_story_are_refused(
+    write_scenario, valid_toml: str
+) -> None:
     """11.1 for the terminal: `dtsim scenarios` and `run` print titles and stories; an escape
     sequence in them would be acted on by the terminal, so a file holding one is refused."""
     from simulation.experiments.scenarios import ScenarioError, load_scenario

@@ -90,6 +90,39 @@ def test_empty_and_all_censored() -> None:
     assert km_median(np.array([3.0, 5.0]), np.array([False, False])) == (5.0, True)
 
 
+def test_interpolated_median_joins_the_steps() -> None:
+    """Whole weeks 3, 3, 4, 4, 4: survival 0.6 after week 3, 0 after week 4; the line from
+    (3, 0.6) to (4, 0) crosses one half at 3 + 0.1 / 0.6 weeks."""
+    weeks, seen = np.array([3.0, 3, 4, 4, 4]), np.ones(5, dtype=bool)
+    assert km_median(weeks, seen) == (4.0, False)
+    median, censored = km_median(weeks, seen, interpolate=True)
+    assert median == pytest.approx(3 + 0.1 / 0.6) and not censored
+    # From survival 1 at time 0 when the first step already crosses: 2, 2, 9 -> 2 * 0.5 / (2/3)
+    assert km_median(np.array([2.0, 2, 9]), np.ones(3, bool), interpolate=True)[0] == 1.5
+    assert km_median(np.array([3.0, 5.0]), np.zeros(2, bool), interpolate=True) == (5.0, True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=1, max_value=40), st.booleans()), min_size=1, max_size=80
+    )
+)
+def test_interpolated_median_lies_within_the_step_it_crosses(
+    data: list[tuple[int, bool]],
+) -> None:
+    durations = np.array([d for d, _ in data], dtype=float)
+    observed = np.array([o for _, o in data])
+    step, censored = km_median(durations, observed)
+    smooth, smooth_censored = km_median(durations, observed, interpolate=True)
+    assert smooth_censored == censored
+    if censored:
+        assert smooth == step
+    else:
+        earlier = durations[durations < step]
+        assert (earlier.max() if earlier.size else 0.0) - 1e-9 <= smooth <= step + 1e-9
+
+
 # --- the one interval of the mean ------------------------------------------------------------
 
 
