@@ -162,3 +162,12 @@ def _student_t(df: float) -> float:
     from scipy import stats
 
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, df))
+
+
+def weighted_quantile(values: Iterable[float], weights: Iterable[float], q: float) -> float:
+    """The ``q``-quantile of a weighted sample (ABC particles): the smallest value whose
+    cumulative weight reaches ``q`` of the total."""
+    x, w = as_floats(values), as_floats(weights)
+    order = np.argsort(x, kind="stable")
+    cumulative = np.cumsum(w[order]) / w.sum()
+    return float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])

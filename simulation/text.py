@@ -74,6 +74,15 @@ def render_table(
     return "\n".join(lines)
 
 
+def markdown_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> str:
+    """A GitHub-flavoured markdown table; a ``|`` inside a cell is escaped."""
+
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+    return "\n".join([row(header), "|" + "|".join("---" for _ in header) + "|", *map(row, body)])
+
+
 def _lines(cell: str, width: int | None) -> list[str]:
     return (textwrap.wrap(cell, width) or [""]) if width else [cell]
 

@@ -108,16 +108,21 @@ def test_the_wheel_runs_a_shipped_scenario_from_another_folder(
     assert (tmp_path / "out" / "summary.csv").is_file()
 
 
-def test_the_wheel_lists_every_shipped_scenario_and_experiment(
+def test_the_wheel_lists_every_shipped_scenario_experiment_and_targets_file(
     installed: Path, tmp_path: Path
 ) -> None:
     code = (
         "from simulation.experiments.scenarios import scenario_names\n"
         "from simulation.experiments.experiment import experiment_names\n"
+        "from simulation.experiments.targets import list_targets, load_targets\n"
         "print(' '.join(scenario_names())); print(' '.join(experiment_names()))\n"
+        "print(' '.join(list_targets())); print(len(load_targets('seed_facts').targets))\n"
     )
     listed = run(installed, "python", "-c", code, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    scenarios, experiments = listed.stdout.splitlines()
+    scenarios, experiments, targets, seed_facts = listed.stdout.splitlines()
     assert scenarios.split() == sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
     assert experiments.split() == sorted(p.stem for p in (ROOT / "experiments").glob("*.toml"))
+    shipped = ROOT / "experiments" / "targets"
+    assert targets.split() == sorted(p.stem for p in shipped.glob("*.toml"))
+    assert int(seed_facts) >= 15

@@ -81,7 +81,11 @@ def add_calibrate(commands: Any) -> None:
         help="calibrate parameters to a targets file with ABC-SMC (pyabc): posterior, "
         "diagnostics and figures in DIR; the same command resumes a killed calibration",
     )
-    calibrate.add_argument("targets", type=Path, metavar="TARGETS", help="a targets .toml file")
+    calibrate.add_argument(
+        "targets",
+        metavar="TARGETS",
+        help="a targets .toml file, or a shipped one by name (seed_facts)",
+    )
     calibrate.add_argument(
         "--out",
         type=Path,
@@ -92,6 +96,28 @@ def add_calibrate(commands: Any) -> None:
     common.executor_options(calibrate, "one per core")
     calibrate.add_argument(
         "--fresh", action="store_true", help="delete DIR's calibration and start over"
+    )
+    calibrate.add_argument(
+        "--adopt",
+        action="store_true",
+        help="in a checkout: make the posterior point estimate the model's defaults "
+        "(simulation/model/calibrated.toml), measure F1-F7 at them and write "
+        "docs/CALIBRATION.md",
+    )
+    calibrate.add_argument(
+        "--facts-replicates",
+        type=common.replicate_count,
+        default=20,
+        metavar="R",
+        help="with --adopt: replicates per setting of the F1-F7 check (default 20)",
+    )
+    calibrate.add_argument(
+        "--robustness",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="with --adopt: a `dtsim validate --robustness` table measured at the adopted "
+        "defaults, for the page",
     )
     calibrate.set_defaults(handler=cmd_calibrate)
 
@@ -110,6 +136,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             fresh=args.fresh,
             argv=[common.PROG, *args.argv],
+            progress=True,
         )
     except (TargetsError, CalibrationError) as exc:
         raise common.UsageError(str(exc)) from None
@@ -132,4 +159,68 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for line in summary_lines(report, targets):
         print(line)
     print(f"wrote {len(paths)} figures in {figures}")
-    return 0
+    if not args.adopt:
+        return 0
+    return _adopt(args, report, targets, figures)
+
+
+def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -> int:
+    """``--adopt``: the point estimate becomes the defaults; F1-F7 at them; the page."""
+    import shlex
+    import shutil
+    import sys
+    import time
+
+    from simulation.experiments import robustness, validation
+    from simulation.experiments.calibrate import point_estimate, write_calibrated
+    from simulation.model.params import CALIBRATED_FILE, DECLARED
+    from simulation.report.calibration import page
+
+    root = CALIBRATED_FILE.parents[2]
+    docs = root / "docs"
+    if not (root / "pyproject.toml").is_file() or not docs.is_dir():
+        raise common.UsageError(
+            f"--adopt writes the model's defaults and docs/CALIBRATION.md of a checkout; "
+            f"{root} is not one (install with pip install -e .)"
+        )
+    if args.robustness is not None and not args.robustness.is_file():
+        raise common.UsageError(f"--robustness {args.robustness}: no such file")
+    estimate = point_estimate(report.posterior, targets)
+    write_calibrated(estimate, report.out, CALIBRATED_FILE)
+    print(f"adopted the point estimate as the defaults: {CALIBRATED_FILE}")
+    point = {name: value for name, (value, _, _) in estimate.items()}
+    replicates, seed = args.facts_replicates, 12345
+    plan = validation.build_plan(replicates, base=point)
+    total = len(plan.settings) * replicates
+    print(f"measuring F1-F7 at them: {total} runs", file=sys.stderr)
+    started = time.perf_counter()
+    runs = validation.measure(plan, workers=args.workers, seed=seed, scheduler=args.scheduler)
+    facts = validation.check_facts(runs)
+    note = (
+        f"Measured by the same harness as `dtsim validate --replicates {replicates} --seed "
+        f"{seed}` ({total} runs, {time.perf_counter() - started:.0f} s), with the adopted "
+        "defaults."
+    )
+    table = None
+    if args.robustness is not None:
+        rows = robustness.read_rows(args.robustness)
+        table = robustness.markdown(rows, args.robustness)
+    shown = docs / "figures" / "calibration"
+    shown.mkdir(parents=True, exist_ok=True)
+    for name in ("posterior.png", "predictive.png", "abc_diagnostics.png"):
+        shutil.copyfile(figures / name, shown / name)
+    command = shlex.join([common.PROG, *args.argv])
+    text = page(
+        report.out,
+        targets,
+        estimate,
+        {name: DECLARED[name] for name in targets.priors},
+        facts,
+        note,
+        command,
+        table,
+    )
+    (docs / "CALIBRATION.md").write_text(text, encoding="utf-8")
+    print(validation.summary_line(facts))
+    print(f"wrote {docs / 'CALIBRATION.md'} and its figures in {shown}")
+    return 0 if all(f.passed for f in facts) else 1

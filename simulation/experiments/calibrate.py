@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,7 @@ from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.runner import replicate_seed
 from simulation.experiments.targets import Targets, load_targets
 from simulation.model.params import resolve
+from simulation.stats import weighted_quantile
 
 HISTORY = "abc.sqlite"
 TARGETS_FILE = "targets.toml"
@@ -52,6 +55,7 @@ POSTERIOR = "posterior.parquet"
 POPULATIONS = "populations.csv"
 PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
+PROGRESS_EVERY = 50
 FILES = (HISTORY, TARGETS_FILE, POSTERIOR, POPULATIONS, PREDICTIVE, MANIFEST)
 
 
@@ -71,8 +75,8 @@ class CalibrationReport:
 def simulate(
     targets: Targets, theta: dict[str, float], seed: int, executor: Executor
 ) -> dict[str, float]:
-    """Each target's simulated value for parameters ``theta``: the mean over replicates of
-    its output at its lever setting; every setting runs the same replicate seeds."""
+    """Each target's simulated value for parameters ``theta``: its statistic of the replicate
+    means of its outputs at its lever settings; every setting runs the same replicate seeds."""
     settings = targets.settings
     jobs = [Job(resolve({**targets.base, **theta, **at})) for at in settings]
     seeds = [replicate_seed(seed, r) for r in range(targets.replicates)]
@@ -85,17 +89,18 @@ def simulate(
     for result in execute(executor, tasks, len(tasks)):
         if result["status"] == "ok":
             summaries[int(result["run"])] = result["summary"]
-    out = {}
-    for target in targets.targets:
-        s = settings.index(target.at)
+
+    def mean(setting: dict[str, float], output: str) -> float:
+        s = settings.index(setting)
         values = [
-            summaries[s * len(seeds) + r].get(target.output, math.nan)
+            summaries[s * len(seeds) + r].get(output, math.nan)
             for r in range(len(seeds))
             if s * len(seeds) + r in summaries
         ]
         finite = [v for v in values if v is not None and math.isfinite(v)]
-        out[target.name] = float(np.mean(finite)) if finite else math.nan
-    return out
+        return float(np.mean(finite)) if finite else math.nan
+
+    return {target.name: target.statistic(mean) for target in targets.targets}
 
 
 def distance(targets: Targets, simulated: dict[str, float]) -> float:
@@ -112,8 +117,12 @@ def calibrate(
     scheduler: str | None = None,
     fresh: bool = False,
     argv: list[str] | None = None,
+    progress: bool = False,
 ) -> CalibrationReport:
-    """Run (or continue) the calibration into ``out``; write its tables; return them."""
+    """Run (or continue) the calibration into ``out``; write its tables; return them.
+
+    ``progress`` prints a line to stderr every :data:`PROGRESS_EVERY` particles (pyabc's
+    own log gives one per generation)."""
     try:
         import pyabc
     except ImportError:
@@ -135,10 +144,21 @@ def calibrate(
     )
     observed = {t.name: (t.low + t.high) / 2 for t in targets.targets}
     with open_executor(workers, scheduler, n_tasks, min_pool=POOL_MIN_RUNS) as executor:
+        started, simulated = time.perf_counter(), [0]
 
         def model(theta: dict[str, float]) -> dict[str, float]:
             seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's generator, seeded below
-            return simulate(targets, dict(theta), seed, executor)
+            values = simulate(targets, dict(theta), seed, executor)
+            simulated[0] += 1
+            if progress and simulated[0] % PROGRESS_EVERY == 0:
+                elapsed = time.perf_counter() - started
+                print(
+                    f"  {simulated[0]:,} particles simulated ({simulated[0] * n_tasks:,} runs) "
+                    f"in {elapsed:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            return values
 
         def smc() -> Any:
             return pyabc.ABCSMC(
@@ -177,11 +197,12 @@ def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / TARGETS_FILE
     if copy.exists():
-        if copy.read_text(encoding="utf-8") != targets.text:
+        if not _same_calibration(copy.read_text(encoding="utf-8"), targets.text):
             raise CalibrationError(
                 f"--out {folder}: holds a calibration of other targets ({TARGETS_FILE} differs); "
                 "use --fresh to start over or another --out"
             )
+        copy.write_text(targets.text, encoding="utf-8")  # more generations: the file now run
     else:
         others = sorted(p.name for p in folder.iterdir() if p.name not in FILES)
         if others:
@@ -191,6 +212,22 @@ def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
             )
         copy.write_text(targets.text, encoding="utf-8")
     return f"sqlite:///{(folder / HISTORY).resolve()}"
+
+
+def _same_calibration(before: str, now: str) -> bool:
+    """Whether two targets texts define the same calibration: equal but for comments and
+    the number of generations, so raising ``generations`` continues a calibration."""
+    import tomllib
+
+    def content(text: str) -> dict[str, Any]:
+        data = tomllib.loads(text)
+        data.pop("generations", None)
+        return data
+
+    try:
+        return content(before) == content(now)
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _generations_done(folder: Path) -> int:
@@ -275,6 +312,38 @@ def _write(
     )
 
 
+def point_estimate(
+    posterior: pd.DataFrame, targets: Targets
+) -> dict[str, tuple[float, float, float]]:
+    """Each calibrated parameter's weighted median (3 significant figures) and its central
+    95% interval: the defaults ``--adopt`` writes. Marginal medians, not the best particle:
+    one particle's luck with its seeds would otherwise become the model's defaults."""
+    w = posterior["weight"].to_numpy(float)
+    out = {}
+    for name in targets.priors:
+        x = posterior[name].to_numpy(float)
+        low, high = (weighted_quantile(x, w, q) for q in (0.025, 0.975))
+        median = float(f"{weighted_quantile(x, w, 0.5):.3g}")
+        out[name] = (min(max(median, low), high), low, high)
+    return out
+
+
+def write_calibrated(
+    estimate: dict[str, tuple[float, float, float]], folder: Path, path: Path
+) -> None:
+    """``simulation/model/calibrated.toml``: the point estimates params.py adopts."""
+    lines = [
+        "# The calibrated defaults: the posterior point estimate (weighted median) of each",
+        "# parameter and its central 95% interval. Written by `dtsim calibrate --adopt` from",
+        f"# {folder.name}/ (docs/CALIBRATION.md); do not edit by hand.",
+        "",
+        "[parameters]",
+    ]
+    for name, (value, low, high) in estimate.items():
+        lines.append(f"{name} = {{ value = {value!r}, low = {low!r}, high = {high!r} }}")
+    _atomic(path, lambda p: Path(p).write_text("\n".join(lines) + "\n", encoding="utf-8"))
+
+
 def _atomic(path: Path, write: Any) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(str(tmp))
@@ -290,10 +359,8 @@ def summary_lines(report: CalibrationReport, targets: Targets) -> list[str]:
     weights = report.posterior["weight"].to_numpy()
     for name in targets.priors:
         values = report.posterior[name].to_numpy()
-        order = np.argsort(values)
-        cumulative = np.cumsum(weights[order]) / weights.sum()
-        low = values[order][np.searchsorted(cumulative, 0.025)]
-        high = values[order][min(np.searchsorted(cumulative, 0.975), len(values) - 1)]
+        low = weighted_quantile(values, weights, 0.025)
+        high = weighted_quantile(values, weights, 0.975)
         mean = float(np.average(values, weights=weights))
         lines.append(f"  {name}: {mean:.4g} [{low:.4g}, {high:.4g}] (prior {targets.priors[name]})")
     last = report.populations.iloc[-1]
@@ -310,6 +377,8 @@ __all__ = [
     "CalibrationReport",
     "calibrate",
     "distance",
+    "point_estimate",
     "simulate",
     "summary_lines",
+    "write_calibrated",
 ]

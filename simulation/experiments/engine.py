@@ -154,7 +154,12 @@ def code_hash() -> str:
     digest = hashlib.sha256()
     for entry in CODE_FILES:
         target = package / entry
-        files = sorted(target.rglob("*.py")) if target.is_dir() else [target]
+        # Source and the calibrated defaults beside it (model/calibrated.toml).
+        files = (
+            sorted([*target.rglob("*.py"), *target.rglob("calibrated.toml")])
+            if target.is_dir()
+            else [target]
+        )
         for path in files:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")

@@ -116,6 +116,37 @@ def summary(rows: list[dict[str, str]]) -> str:
     )
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Every move of a robustness table, as written (one replicates and seed expected)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
+            raise ValueError(f"{path}: not a robustness table of this dtsim (columns differ)")
+        return list(reader)
+
+
+def markdown(rows: list[dict[str, str]], path: Path) -> str:
+    """The table for docs/CALIBRATION.md: the verdict line, then every move that breaks a fact."""
+    from simulation.text import markdown_table
+
+    settings = sorted({(r["replicates"], r["seed"]) for r in rows})
+    how = ", ".join(f"{rep} replicates, base seed {seed}" for rep, seed in settings)
+    out = [
+        f"`{path.name}` ({how}): **{summary(rows)}**, out of {len(moves())} moves of "
+        f"every non-lever parameter by -{MOVE:.0%} and +{MOVE:.0%} within its range.",
+        "",
+    ]
+    failing = [r for r in rows if r["failed"]]
+    if failing:
+        out.append(
+            markdown_table(
+                ["parameter", "move", "value", "facts that fail"],
+                [[f"`{r['parameter']}`", r["move"], r["value"], r["failed"]] for r in failing],
+            )
+        )
+    return "\n".join(out)
+
+
 def _rows(path: Path, replicates: int, seed: int) -> dict[tuple[str, str], dict[str, str]]:
     """The moves already in the file for this number of replicates and seed."""
     if not path.is_file():
@@ -158,4 +189,15 @@ def main(replicates: int, seed: int, workers: int | None, out: Path, scheduler: 
     return 0 if not failing else 1
 
 
-__all__ = ["COLUMNS", "FACTS", "MOVE", "Move", "main", "moves", "robustness", "summary"]
+__all__ = [
+    "COLUMNS",
+    "FACTS",
+    "MOVE",
+    "Move",
+    "main",
+    "markdown",
+    "moves",
+    "read_rows",
+    "robustness",
+    "summary",
+]

@@ -18,9 +18,28 @@ A targets file (TOML, checked like every other file: one line naming the file an
     source = "partnering"    # where the number comes from
     weight = 1.0             # optional, default 1
 
+    [[targets]]              # a derived statistic: one of share_of, per, over, trend
+    name = "shadow is fast"
+    output = "ttm_shadow"
+    per = "ttm_official"     # ratio of two outputs at one setting
+    band = [0.0, 0.34]
+    source = "design"
+
     [parameters]             # what the calibration may move, with its prior range
     effort_mean = { range = [2.0, 6.0] }   # default: the declared range
     request_rate = {}
+
+A target's statistic is the mean of ``output`` over the replicates at ``at``, or one of
+the derived statistics (each from replicate means, every setting at the same seeds):
+
+- ``share_of = ["a", "b", ...]``: ``output`` over the sum of those outputs (a share of the
+  shadow purchases by motive, say);
+- ``per = "other"``: ``output`` over another output at the same setting;
+- ``over = { lever = value, ... }``: ``output`` at ``at`` over ``output`` at this other
+  setting (an effect of a lever as a ratio);
+- ``trend = { lever = "collaboration", levels = [0, 0.5, 1], direction = "falling" }``: the
+  number of adjacent pairs of levels out of order (0: a clean trend; the validity check
+  allows 1).
 
 The distance of a simulated value to a target is zero inside its band and grows with the
 distance outside it, in units of the band's width (or of the tolerance), so targets in
@@ -29,16 +48,27 @@ different units weigh alike unless ``weight`` says otherwise.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulation.experiments.files import check_keys, parameter_value, read_toml
+import numpy as np
+
+from simulation.experiments.files import (
+    check_keys,
+    locate,
+    parameter_value,
+    read_toml,
+    shipped_dir,
+)
 from simulation.experiments.limits import MAX_REPLICATES
+from simulation.experiments.validation import rank_trend_ok
 from simulation.model.outputs import summary_names
 from simulation.model.params import LEVERS, PARAMETERS
-from simulation.text import did_you_mean, display_path, toml_repr
+from simulation.text import did_you_mean, display_path, format_number, toml_repr
 
 TOP_LEVEL_KEYS: dict[str, str] = {
     "title": "what the targets describe (string)",
@@ -59,7 +89,17 @@ TARGET_KEYS: dict[str, str] = {
     "tolerance": "a number > 0",
     "source": "where the number comes from (string)",
     "weight": "a number > 0",
+    "share_of": "a list of outputs whose sum divides output",
+    "per": "an output that divides output at the same setting",
+    "over": "a table of lever settings whose output divides output at at",
+    "trend": "{ lever, levels = [...], direction = 'rising' or 'falling' }",
 }
+TREND_KEYS: dict[str, str] = {
+    "lever": "a lever name",
+    "levels": "2 to 11 lever values, increasing",
+    "direction": "'rising' or 'falling'",
+}
+DERIVED = ("share_of", "per", "over", "trend")
 MAX_TARGETS = 100
 MAX_PARTICLES = 100_000
 
@@ -78,6 +118,60 @@ class Target:
     scale: float
     source: str
     weight: float = 1.0
+    # Derived statistics (at most one is set; see the module docstring).
+    share_of: tuple[str, ...] = ()
+    per: str | None = None
+    over: dict[str, float] | None = None
+    trend: tuple[str, tuple[float, ...], bool] | None = None  # lever, levels, falling
+
+    @property
+    def settings(self) -> list[dict[str, float]]:
+        """The lever settings this target's statistic reads, ``at`` first."""
+        if self.trend is not None:
+            lever, levels, _ = self.trend
+            return [{**self.at, lever: level} for level in levels]
+        return [self.at] if self.over is None else [self.at, self.over]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The outputs this target's statistic reads."""
+        return (self.output, *self.share_of, *((self.per,) if self.per else ()))
+
+    def statistic(self, mean: Callable[[dict[str, float], str], float]) -> float:
+        """The target's value from ``mean(setting, output)`` (replicate means; NaN if none)."""
+        value = mean(self.at, self.output) if self.trend is None else math.nan
+        if self.share_of:
+            return _ratio(value, sum(mean(self.at, o) for o in self.share_of))
+        if self.per is not None:
+            return _ratio(value, mean(self.at, self.per))
+        if self.over is not None:
+            return _ratio(value, mean(self.over, self.output))
+        if self.trend is not None:
+            means = np.array([mean(s, self.output) for s in self.settings])
+            if not np.isfinite(means).all():
+                return math.nan
+            return float(rank_trend_ok(means, decreasing=self.trend[2])[1])
+        return value
+
+    @property
+    def described(self) -> str:
+        """The statistic in words, for tables and figures."""
+        where = ", ".join(f"{k} {format_number(v)}" for k, v in self.at.items()) or "baseline"
+        if self.share_of:
+            return f"{self.output} / ({' + '.join(self.share_of)}) at {where}"
+        if self.per is not None:
+            return f"{self.output} / {self.per} at {where}"
+        if self.over is not None:
+            other = ", ".join(f"{k} {format_number(v)}" for k, v in self.over.items())
+            return f"{self.output} at {where} / at {other or 'baseline'}"
+        if self.trend is not None:
+            lever, levels, falling = self.trend
+            return (
+                f"pairs out of order of {self.output} {'falling' if falling else 'rising'} "
+                f"over {lever} {', '.join(format_number(v) for v in levels)}"
+                + (f" ({where})" if self.at else "")
+            )
+        return f"{self.output} at {where}"
 
     def distance(self, value: float) -> float:
         """0 inside the band; outside, how far in units of the band's width (NaN: far)."""
@@ -104,13 +198,24 @@ class Targets:
         """The distinct lever settings the targets need, in the file's order."""
         out: list[dict[str, float]] = []
         for target in self.targets:
-            if target.at not in out:
-                out.append(target.at)
+            for setting in target.settings:
+                if setting not in out:
+                    out.append(setting)
         return out
 
 
+def targets_dir() -> Path:
+    """The folder of shipped targets files: ``experiments/targets/`` (in a wheel, its copy)."""
+    return shipped_dir("experiments") / "targets"
+
+
+def list_targets() -> list[str]:
+    return sorted(p.stem for p in targets_dir().glob("*.toml"))
+
+
 def load_targets(path: str | Path) -> Targets:
-    path = Path(path)
+    """A targets file by path, or a shipped one by name (``seed_facts``)."""
+    path = locate(path, "targets", targets_dir(), list_targets(), TargetsError)
     where = display_path(path)
     data, text = read_toml(path, where, "targets", TargetsError)
     check_keys(data, TOP_LEVEL_KEYS, where, TargetsError)
@@ -161,24 +266,9 @@ def _target(item: Any, i: int, where: str) -> Target:
     if not isinstance(name, str) or not name.strip():
         raise TargetsError(f"{where}: {at_key}.name = {toml_repr(name)}; allowed: a string")
     key = f"targets.{name}"
-    output = item.get("output")
-    outputs = summary_names()
-    if output not in outputs:
-        hint = did_you_mean(str(output), outputs)
-        raise TargetsError(
-            f"{where}: {key}.output = {toml_repr(output)}{hint} is not an output; allowed: "
-            "the summary names of simulation/model/outputs.py"
-        )
-    at = _table(item.get("at", {}), f"{key}.at", where)
-    for lever in at:
-        if lever not in LEVERS:
-            raise TargetsError(
-                f"{where}: {key}.at.{lever}{did_you_mean(lever, LEVERS)} is not a lever; "
-                f"allowed: {', '.join(LEVERS)}"
-            )
-    at = {
-        k: float(parameter_value(k, v, f"{key}.at.{k}", where, TargetsError)) for k, v in at.items()
-    }
+    output = _output(item.get("output"), f"{key}.output", where)
+    at = _levers(item.get("at", {}), f"{key}.at", where)
+    derived = _derived(item, key, where)
     if "band" in item and ("value" in item or "tolerance" in item):
         raise TargetsError(f"{where}: {key}: give band, or value and tolerance, not both")
     if "band" in item:
@@ -212,7 +302,86 @@ def _target(item: Any, i: int, where: str) -> Target:
     weight = item.get("weight", 1.0)
     if not _number(weight) or not weight > 0:
         raise TargetsError(f"{where}: {key}.weight = {toml_repr(weight)}; allowed: a number > 0")
-    return Target(name, output, at, low, high, scale, source.strip(), float(weight))
+    return Target(name, output, at, low, high, scale, source.strip(), float(weight), **derived)
+
+
+def _output(value: Any, key: str, where: str) -> str:
+    outputs = summary_names()
+    if value not in outputs:
+        hint = did_you_mean(str(value), outputs)
+        raise TargetsError(
+            f"{where}: {key} = {toml_repr(value)}{hint} is not an output; allowed: "
+            "the summary names of simulation/model/outputs.py"
+        )
+    return str(value)
+
+
+def _levers(value: Any, key: str, where: str) -> dict[str, float]:
+    table = _table(value, key, where)
+    for lever in table:
+        if lever not in LEVERS:
+            raise TargetsError(
+                f"{where}: {key}.{lever}{did_you_mean(lever, LEVERS)} is not a lever; "
+                f"allowed: {', '.join(LEVERS)}"
+            )
+    return {
+        k: float(parameter_value(k, v, f"{key}.{k}", where, TargetsError)) for k, v in table.items()
+    }
+
+
+def _derived(item: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """The derived statistic of a target, if any, as Target's keyword arguments."""
+    given = [k for k in DERIVED if k in item]
+    if len(given) > 1:
+        raise TargetsError(
+            f"{where}: {key}: {' and '.join(given)} given; allowed: at most one of "
+            f"{', '.join(DERIVED)}"
+        )
+    if not given:
+        return {}
+    kind, value = given[0], item[given[0]]
+    if kind == "share_of":
+        if not isinstance(value, list) or not 1 <= len(value) <= 20:
+            raise TargetsError(
+                f"{where}: {key}.share_of = {toml_repr(value)}; allowed: a list of 1 to 20 outputs"
+            )
+        return {"share_of": tuple(_output(v, f"{key}.share_of", where) for v in value)}
+    if kind == "per":
+        return {"per": _output(value, f"{key}.per", where)}
+    if kind == "over":
+        return {"over": _levers(value, f"{key}.over", where)}
+    trend = _table(value, f"{key}.trend", where)
+    check_keys(trend, TREND_KEYS, f"{where}: {key}.trend", TargetsError)
+    lever = trend.get("lever")
+    if lever not in LEVERS:
+        raise TargetsError(
+            f"{where}: {key}.trend.lever = {toml_repr(lever)} is not a lever; allowed: "
+            f"{', '.join(LEVERS)}"
+        )
+    levels = trend.get("levels")
+    if (
+        not isinstance(levels, list)
+        or not 2 <= len(levels) <= 11
+        or not all(_number(v) for v in levels)
+        or any(b <= a for a, b in itertools.pairwise(levels))
+    ):
+        raise TargetsError(
+            f"{where}: {key}.trend.levels = {toml_repr(levels)}; allowed: 2 to 11 "
+            "increasing numbers"
+        )
+    for v in levels:
+        parameter_value(lever, v, f"{key}.trend.levels", where, TargetsError)
+    direction = trend.get("direction")
+    if direction not in ("rising", "falling"):
+        raise TargetsError(
+            f"{where}: {key}.trend.direction = {toml_repr(direction)}; allowed: "
+            "'rising' or 'falling'"
+        )
+    return {"trend": (lever, tuple(float(v) for v in levels), direction == "falling")}
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if math.isfinite(a) and math.isfinite(b) and b != 0 else math.nan
 
 
 def _priors(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:
@@ -259,4 +428,4 @@ def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int, defa
     return value
 
 
-__all__ = ["Target", "Targets", "TargetsError", "load_targets"]
+__all__ = ["Target", "Targets", "TargetsError", "list_targets", "load_targets", "targets_dir"]

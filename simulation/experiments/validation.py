@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.experiments.engine import Job, Task, cores, execute, open_executor
-from simulation.text import render_table
+from simulation.text import markdown_table, render_table
 
 COLLABORATION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
 GOVERNANCE_LEVELS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -305,9 +305,6 @@ def markdown(
         where += " with uncommitted changes"
     took = f", {seconds:.0f} s" if seconds is not None else ""
 
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
     out = [
         "# Validation: the stylized facts F1-F7",
         "",
@@ -322,13 +319,10 @@ def markdown(
         f"- {replicates} replicates per setting, base seed {seed}{took}",
         f"- verdict: **{summary_line(results)}**",
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" for _ in COLUMNS) + "|",
+        markdown_table(COLUMNS, [(*row[:4], f"**{row[4]}**") for row in _rows(results)]),
+        "",
+        INTEROP_NOTES,
     ]
-    for row in _rows(results):
-        row = (*row[:4], f"**{row[4]}**")
-        out.append("| " + " | ".join(cell(c) for c in row) + " |")
-    out += ["", INTEROP_NOTES]
     return "\n".join(out) + "\n"
 
 

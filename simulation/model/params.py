@@ -3,13 +3,19 @@
 The scenario loader, the CLI, the sweep validator and the teaching app's sliders are all
 generated from :data:`PARAMETERS`; nothing else in the package holds a default.
 Sources: a short name such as "partnering" is a source article (``docs/SOURCES.md``);
-"calibrated" means set once so that the stylized facts F1-F7 hold (see
-``docs/CALIBRATION.md``); "design" is a modelling choice (``docs/ODD.md`` section 8).
+"calibrated" means the posterior point estimate of ``dtsim calibrate seed_facts``, written
+with its 95% interval to ``calibrated.toml`` beside this file by ``dtsim calibrate
+seed_facts --adopt`` (``docs/CALIBRATION.md``); "hand-set" a value chosen by hand for the
+facts before that calibration and not calibrated by it; "design" is a modelling choice
+(``docs/ODD.md`` section 8).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -25,6 +31,7 @@ class ParamSpec:
     meaning: str
     source: str
     group: str
+    interval: tuple[float, float] | None = None  # a calibrated value's 95% posterior interval
 
     @property
     def kind(self) -> type:
@@ -58,15 +65,15 @@ _SPECS: tuple[ParamSpec, ...] = (
     # --- channel choice (logit) ----------------------------------------------------------
     _p("choice", "shadow_lead_weeks", 2.0, 0.1, 52.0, "weeks", "time to buy and set up a shadow tool", "partnering"),
     _p("choice", "w_wait", 0.8, 0.0, 10.0, "utility per log-ratio", "weight of log(expected IT wait / shadow lead time) in favour of the shadow", "calibrated"),
-    _p("choice", "w_late", 1.0, 0.0, 10.0, "utility", "penalty on going to IT when the expected IT wait exceeds the deadline", "calibrated"),
-    _p("choice", "w_trust", 2.0, 0.0, 10.0, "utility per trust", "weight of trust in IT in favour of going to IT", "calibrated"),
+    _p("choice", "w_late", 1.0, 0.0, 10.0, "utility", "penalty on going to IT when the expected IT wait exceeds the deadline", "hand-set"),
+    _p("choice", "w_trust", 2.0, 0.0, 10.0, "utility per trust", "weight of trust in IT in favour of going to IT", "hand-set"),
     _p("choice", "w_fit", 1.0, 0.0, 10.0, "utility", "scale of the own-tool preference (fit gap), drawn per request", "partnering"),
     _p("choice", "shadow_bias", -2.6, -10.0, 10.0, "utility", "baseline attractiveness of a shadow tool against IT", "calibrated"),
     _p("choice", "w_habit", 1.5, 0.0, 10.0, "utility per habit", "weight of the agent's shadow habit (share of its recent choices)", "calibrated"),
     _p("choice", "w_budget", 0.6, 0.0, 10.0, "utility per log-budget", "pull of money at hand: log(1 + budget / tool cost)", "calibrated"),
     _p("choice", "w_deterrence", 0.8, 0.0, 20.0, "utility per strictness", "deterrence: strictness times the chance of being caught within a year", "calibrated"),
     _p("choice", "w_loyalty", 2.5, 0.0, 20.0, "utility per collaboration", "bypassing a partner is defection: collaboration against the shadow", "calibrated"),
-    _p("choice", "defer_bias", -1.0, -10.0, 10.0, "utility", "attractiveness of postponing a request to next week", "calibrated"),
+    _p("choice", "defer_bias", -1.0, -10.0, 10.0, "utility", "attractiveness of postponing a request to next week", "hand-set"),
     _p("choice", "workaround_bias", -3.0, -20.0, 10.0, "utility", "attractiveness of a workaround (personal tool, spreadsheet by e-mail) against IT", "design (ODD §8)"),
     _p("choice", "habit_learning", 0.1, 0.0, 1.0, "per choice", "weight of each new choice in the agent's shadow habit", "design"),
     # --- review (change board) -----------------------------------------------------------
@@ -121,7 +128,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("marketing", "trust_breach_loss", 0.005, 0.0, 1.0, "trust", "trust every agent loses when an official system is breached", "design"),
     # --- customers -----------------------------------------------------------------------
     _p("customers", "freshness_decay", 0.03, 0.0, 1.0, "per week", "weekly decay of the value of what was launched in a channel", "evolving-roles"),
-    _p("customers", "freshness_scale", 40.0, 0.01, 10_000.0, "value units", "recent launched value in a channel that gives 63% of the best experience", "calibrated"),
+    _p("customers", "freshness_scale", 40.0, 0.01, 10_000.0, "value units", "recent launched value in a channel that gives 63% of the best experience", "hand-set"),
     _p("customers", "expectation_drift", 0.0005, 0.0, 0.1, "per week", "rise of customer expectations each week (any asset, any time, any device)", "best-friends"),
     _p("customers", "expectation_adapt", 0.005, 0.0, 1.0, "per week", "speed at which expectations follow experience", "Oliver 1980"),
     _p("customers", "baseline_satisfaction", 0.65, 0.01, 0.99, "0..1", "satisfaction towards which a customer moves when experience just meets expectations", "Oliver 1980"),
@@ -131,8 +138,8 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("customers", "fragmentation_penalty", 1.0, 0.0, 2.0, "experience", "experience lost when all of a channel's systems are shadow (not integrated)", "best-friends"),
     _p("customers", "breach_hit", 0.1, 0.0, 1.0, "satisfaction", "satisfaction a customer loses when a breach touches it", "need-of-the-hour"),
     _p("customers", "breach_reach", 0.3, 0.0, 1.0, "share", "share of a breached channel's customers the breach touches", "design"),
-    _p("customers", "churn_max", 0.02, 0.0, 1.0, "per week", "weekly churn chance of a fully dissatisfied customer (logistic hazard)", "calibrated"),
-    _p("customers", "churn_midpoint", 0.35, 0.0, 1.0, "satisfaction", "satisfaction at which churn is half its maximum", "calibrated"),
+    _p("customers", "churn_max", 0.02, 0.0, 1.0, "per week", "weekly churn chance of a fully dissatisfied customer (logistic hazard)", "hand-set"),
+    _p("customers", "churn_midpoint", 0.35, 0.0, 1.0, "satisfaction", "satisfaction at which churn is half its maximum", "hand-set"),
     _p("customers", "churn_steepness", 0.08, 0.001, 1.0, "satisfaction", "width of the logistic churn curve", "design"),
     _p("customers", "bass_innovation", 0.03, 0.0, 1.0, "per year", "Bass innovation: new customers who come on their own", "Sultan, Farley & Lehmann 1990"),
     _p("customers", "bass_imitation", 0.38, 0.0, 5.0, "per year", "Bass imitation: new customers brought by the market's mood", "Sultan, Farley & Lehmann 1990"),
@@ -146,6 +153,35 @@ _SPECS: tuple[ParamSpec, ...] = (
 )
 # fmt: on
 
+CALIBRATED_FILE = Path(__file__).with_name("calibrated.toml")
+
+
+def _calibrated(specs: tuple[ParamSpec, ...], path: Path) -> tuple[ParamSpec, ...]:
+    """The declarations with the calibration's point estimates and intervals, where it has
+    them. A parameter the file names must be declared, real-valued and within its range:
+    the file is written by ``dtsim calibrate --adopt``, so anything else is a broken file."""
+    if not path.is_file():
+        return specs
+    table = tomllib.loads(path.read_text(encoding="utf-8")).get("parameters", {})
+    by_name = {s.name: s for s in specs}
+    for name, entry in table.items():
+        spec = by_name.get(name)
+        value, low, high = (float(entry[k]) for k in ("value", "low", "high"))
+        if (
+            spec is None
+            or spec.kind is not float
+            or not spec.low <= low <= value <= high <= spec.high
+        ):
+            raise RuntimeError(f"{path}: parameters.{name} is not a calibrated value of this model")
+        by_name[name] = dataclasses.replace(
+            spec, default=value, source="calibrated", interval=(low, high)
+        )
+    return tuple(by_name.values())
+
+
+DECLARED: dict[str, float | int] = {s.name: s.default for s in _SPECS}
+"""Each parameter's default as declared above, before the calibration's point estimate."""
+_SPECS = _calibrated(_SPECS, CALIBRATED_FILE)
 PARAMETERS: dict[str, ParamSpec] = {s.name: s for s in _SPECS}
 LEVERS: tuple[str, ...] = tuple(s.name for s in _SPECS if s.group == "lever")
 

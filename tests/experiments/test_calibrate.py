@@ -4,6 +4,7 @@ the engine, and a calibration that resumes to exactly what an uninterrupted one 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +84,13 @@ def test_a_resumed_calibration_equals_an_uninterrupted_one(tiny: Path, tmp_path:
     # resumed by the same file:
     calibrate(dataclasses.replace(targets, generations=1), tmp_path / "parts", workers=1)
     resumed = calibrate(targets, tmp_path / "parts", workers=1)
+    # The same by the file: one generation, then the file raised to two continues it.
+    tiny.write_text(TINY.replace("generations = 2", "generations = 1"), encoding="utf-8")
+    calibrate(tiny, tmp_path / "file", workers=1)
+    tiny.write_text(TINY, encoding="utf-8")
+    by_file = calibrate(tiny, tmp_path / "file", workers=1)
+    pd.testing.assert_frame_equal(by_file.posterior, whole.posterior)
+    assert (tmp_path / "file" / "targets.toml").read_text(encoding="utf-8") == TINY
     pd.testing.assert_frame_equal(resumed.posterior, whole.posterior)
     for name in (POSTERIOR, POPULATIONS):
         assert (tmp_path / "parts" / name).is_file()
@@ -103,3 +111,151 @@ def test_the_command_writes_figures_and_refuses_other_targets(
     tiny.write_text(TINY.replace("seed = 3", "seed = 4"), encoding="utf-8")
     assert main(["calibrate", str(tiny), "--out", str(out)]) == 2
     assert "holds a calibration of other targets" in capsys.readouterr().err
+
+
+# --- derived statistics ------------------------------------------------------------------------
+DERIVED = """
+[[targets]]
+name = "slow IT"
+output = "shadow_too_slow"
+share_of = ["shadow_too_slow", "shadow_budget", "shadow_habit"]
+value = 0.38
+tolerance = 0.1
+source = "seed 001"
+
+[[targets]]
+name = "shadow is fast"
+output = "ttm_shadow"
+per = "ttm_official"
+band = [0.0, 0.34]
+source = "design"
+
+[[targets]]
+name = "strict pushes into the shadow"
+output = "shadow_share"
+at = { collaboration = 0.1, governance = 1.0 }
+over = { collaboration = 0.1, governance = 0.5 }
+band = [1.05, 3.0]
+source = "best-friends"
+
+[[targets]]
+name = "collaboration shrinks the shadow"
+output = "shadow_share"
+trend = { lever = "collaboration", levels = [0.0, 0.5, 1.0], direction = "falling" }
+band = [0.0, 1.0]
+source = "partnering"
+"""
+
+
+def test_derived_statistics_read_the_settings_they_declare(tiny: Path, tmp_path: Path) -> None:
+    tiny.write_text(TINY.replace("[parameters]", DERIVED + "\n[parameters]"), encoding="utf-8")
+    targets = load_targets(tiny)
+    by = {t.name: t for t in targets.targets}
+    # Replicate means of a made-up firm: (setting as sorted items, output) -> value.
+    table = {
+        ((), "shadow_too_slow"): 3.0,
+        ((), "shadow_budget"): 5.0,
+        ((), "shadow_habit"): 2.0,
+        ((), "ttm_shadow"): 2.0,
+        ((), "ttm_official"): 10.0,
+        ((("collaboration", 0.1), ("governance", 1.0)), "shadow_share"): 0.3,
+        ((("collaboration", 0.1), ("governance", 0.5)), "shadow_share"): 0.2,
+        ((("collaboration", 0.0),), "shadow_share"): 0.2,
+        ((("collaboration", 0.5),), "shadow_share"): 0.25,  # out of order
+        ((("collaboration", 1.0),), "shadow_share"): 0.1,
+    }
+
+    def mean(setting: dict[str, float], output: str) -> float:
+        return table[(tuple(sorted(setting.items())), output)]
+
+    assert by["slow IT"].statistic(mean) == pytest.approx(0.3)
+    assert by["shadow is fast"].statistic(mean) == pytest.approx(0.2)
+    assert by["strict pushes into the shadow"].statistic(mean) == pytest.approx(1.5)
+    assert by["collaboration shrinks the shadow"].statistic(mean) == 1.0
+    assert by["collaboration shrinks the shadow"].distance(1.0) == 0.0
+    # Every setting a statistic reads is run, once: baseline, two strictness, three levels.
+    assert len(targets.settings) == 6
+    assert "/ (shadow_too_slow + shadow_budget + shadow_habit)" in by["slow IT"].described
+    # And a calibration computes them from runs: a value for each, finite where defined.
+    report = calibrate(dataclasses.replace(targets, generations=1), tmp_path / "d", workers=1)
+    predictive = pd.read_csv(tmp_path / "d" / "predictive.csv")
+    assert set(by) <= set(predictive.columns)
+    assert predictive["strict pushes into the shadow"].gt(0).all()
+    assert predictive["collaboration shrinks the shadow"].isin([0.0, 1.0, 2.0]).all()
+    manifest = json.loads((tmp_path / "d" / "manifest.json").read_text())
+    assert manifest["model_runs"] == report.simulations * 6  # six settings, one replicate
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda t: t.replace('per = "ttm_official"', 'per = "ttm_oficial"'), "is not an output"),
+        (
+            lambda t: t.replace('per = "ttm_official"', 'per = "ttm_official"\nover = {}'),
+            "per and over given",
+        ),
+        (lambda t: t.replace("levels = [0.0, 0.5, 1.0]", "levels = [0.5, 0.0]"), "increasing"),
+        (lambda t: t.replace('direction = "falling"', 'direction = "down"'), "'rising' or"),
+        (lambda t: t.replace("governance = 0.5 }", "governance = 1.5 }"), "governance"),
+        (lambda t: t.replace('lever = "collaboration"', 'lever = "weeks"'), "is not a lever"),
+    ],
+    ids=["per", "two kinds", "levels", "direction", "over range", "trend lever"],
+)
+def test_a_bad_derived_statistic_is_one_line(tiny: Path, edit, said: str) -> None:
+    tiny.write_text(edit(TINY.replace("[parameters]", DERIVED + "\n[parameters]")), "utf-8")
+    with pytest.raises(TargetsError) as caught:
+        load_targets(tiny)
+    assert said in str(caught.value) and "tiny.toml" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
+    tiny: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """--adopt in a (fake) checkout: calibrated.toml holds each parameter's point estimate
+    within its posterior interval, the declarations read it back, and the page says what
+    was measured; outside a checkout it is refused in one line."""
+    from simulation.model import params
+
+    root = tmp_path / "checkout"
+    (root / "docs").mkdir(parents=True)
+    (root / "simulation" / "model").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    calibrated = root / "simulation" / "model" / "calibrated.toml"
+    monkeypatch.setattr(params, "CALIBRATED_FILE", calibrated)
+    out = tmp_path / "cal"
+    argv = ["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--adopt"]
+    code = main([*argv, "--facts-replicates", "2"])
+    assert code in (0, 1)  # 1: a fact fails at two replicates; the page says which
+    printed = capsys.readouterr().out
+    assert "adopted the point estimate" in printed and "CALIBRATION.md" in printed
+    specs = params._calibrated(params._SPECS, calibrated)
+    spec = {s.name: s for s in specs}["effort_mean"]
+    assert spec.source == "calibrated" and spec.interval is not None
+    low, high = spec.interval
+    assert 2.0 <= low <= spec.default <= high <= 6.0
+    text = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    assert "Generated by `dtsim calibrate" in text and "`effort_mean`" in text
+    assert "## The facts at the adopted defaults" in text and "F7" in text
+    assert (root / "docs" / "figures" / "calibration" / "posterior.png").is_file()
+    # Not a checkout: one line, exit 2, nothing written.
+    monkeypatch.setattr(params, "CALIBRATED_FILE", tmp_path / "a" / "b" / "c" / "x.toml")
+    assert main([*argv, "--facts-replicates", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is not one" in err and "\n" not in err
+
+
+def test_the_calibrated_parameters_are_the_seed_facts_priors() -> None:
+    """A parameter declared 'calibrated' is one the shipped calibration moves, and once the
+    calibration is adopted each one carries its posterior interval around its default."""
+    from simulation.model.params import CALIBRATED_FILE, PARAMETERS
+
+    calibrated = {name for name, spec in PARAMETERS.items() if spec.source == "calibrated"}
+    priors = load_targets("seed_facts").priors
+    assert calibrated == set(priors)
+    if CALIBRATED_FILE.is_file():
+        for name in calibrated:
+            spec = PARAMETERS[name]
+            assert spec.interval is not None, name
+            low, high = spec.interval
+            assert priors[name][0] <= low <= spec.default <= high <= priors[name][1], name

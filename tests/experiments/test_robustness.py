@@ -48,3 +48,9 @@ def test_rows_are_written_per_move_and_a_rerun_resumes(
     )
     assert again == rows
     assert "of 2 moves keep all of F1-F7" in robustness.summary(rows)
+    # The page's table reads the file back: the verdict line, then each move that breaks.
+    assert robustness.read_rows(out) == rows
+    text = robustness.markdown(rows, out)
+    assert text.startswith("`robustness.csv` (2 replicates, base seed 3): **")
+    broken = [r for r in rows if r["failed"]]
+    assert text.count("| `effort_mean` |") == len(broken)
