@@ -97,7 +97,9 @@ def add_commands(commands: Any) -> None:
         help="one self-contained HTML page on a sweep: what was run, figures, trade-offs, "
         "best settings, sensitivity and discovery when present",
     )
-    report.add_argument("folder", type=Path, metavar="DIR", help="a sweep's results folder")
+    report.add_argument(
+        "folder", type=Path, metavar="DIR", help="a sweep's or a calibration's results folder"
+    )
     report.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="default DIR/report.html"
     )
@@ -259,9 +261,12 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``dtsim report``: one self-contained HTML page on a sweep."""
+    """``dtsim report``: one self-contained HTML page on a sweep or a calibration."""
     from simulation.report.report import write_report
 
-    path = write_report(args.folder, args.out)
+    try:
+        path = write_report(args.folder, args.out)
+    except FileNotFoundError as exc:
+        raise common.UsageError(str(exc)) from None
     print(f"wrote {path}")
     return 0

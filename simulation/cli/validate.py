@@ -183,6 +183,15 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
             f"--adopt writes the model's defaults and docs/CALIBRATION.md of a checkout; "
             f"{root} is not one (install with pip install -e .)"
         )
+    from simulation.experiments.calibrate import MIN_ESS_SHARE
+
+    ess = float(report.populations["ess"].iloc[-1])
+    if ess < MIN_ESS_SHARE * targets.population:
+        raise common.UsageError(
+            f"--adopt: the last generation's effective sample size is {ess:.1f} of "
+            f"{targets.population} particles (below {MIN_ESS_SHARE:.0%}): the weights have "
+            "degenerated and the posterior is a few particles; not adopted"
+        )
     if args.robustness is not None and not args.robustness.is_file():
         raise common.UsageError(f"--robustness {args.robustness}: no such file")
     estimate = point_estimate(report.posterior, targets)

@@ -48,6 +48,7 @@ from simulation.experiments.runner import replicate_seed
 from simulation.experiments.targets import Targets, load_targets
 from simulation.model.params import resolve
 from simulation.stats import weighted_quantile
+from simulation.text import one_line
 
 HISTORY = "abc.sqlite"
 TARGETS_FILE = "targets.toml"
@@ -56,6 +57,9 @@ POPULATIONS = "populations.csv"
 PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
 PROGRESS_EVERY = 50
+MIN_ESS_SHARE = 0.25
+"""``--adopt`` refuses a posterior whose effective sample size is below this share of the
+population: a few particles carrying all the weight are not a posterior to set defaults by."""
 FILES = (HISTORY, TARGETS_FILE, POSTERIOR, POPULATIONS, PREDICTIVE, MANIFEST)
 
 
@@ -176,15 +180,30 @@ def calibrate(
         if done == 0:
             np.random.seed(_generation_seed(targets.seed, -1))
             smc().new(history_url, observed)
+        failure = None
         for generation in range(done, targets.generations):
             abc = smc()
             abc.load(history_url, 1)
             np.random.seed(_generation_seed(targets.seed, generation))
-            abc.run(max_nr_populations=1)
+            try:
+                abc.run(max_nr_populations=1)
+            except Exception as exc:  # pyabc's own checks, e.g. weights that are all NaN
+                failure = (generation, exc)
+                break
         abc = smc()
         abc.load(history_url, 1)
         history = abc.history
-    return _write(folder, targets, history, argv)
+    report = _write(folder, targets, history, argv)
+    if failure is not None:
+        generation, error = failure
+        said = one_line(str(error)) or type(error).__name__
+        raise CalibrationError(
+            f"generation {generation} failed in pyabc ({said});"
+            f" the {report.generations} generations before it are kept in {folder} (last "
+            f"effective sample size {report.populations['ess'].iloc[-1]:.1f} of "
+            f"{targets.population}: the importance weights have degenerated)"
+        )
+    return report
 
 
 def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:

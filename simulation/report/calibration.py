@@ -16,7 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.experiments.calibrate import MANIFEST, POPULATIONS, POSTERIOR, PREDICTIVE
+from simulation.experiments.calibrate import (
+    HISTORY,
+    MANIFEST,
+    POPULATIONS,
+    POSTERIOR,
+    PREDICTIVE,
+    TARGETS_FILE,
+    point_estimate,
+)
 from simulation.experiments.targets import Targets
 from simulation.experiments.validation import FactResult, summary_line
 from simulation.stats import weighted_quantile
@@ -145,7 +153,8 @@ def page(
         f"- {len(populations)} generations of {targets.population} particles,"
         f" {int(populations['simulations'].sum()):,} particles simulated,"
         f" {manifest.get('model_runs', 0):,} model runs",
-        f"- started {manifest.get('created', '?')}, finished {manifest.get('finished', '?')}",
+        f"- finished {manifest.get('finished', '?')}, dtsim {manifest.get('dtsim', '?')} at"
+        f" commit {str(manifest.get('git_commit', '?'))[:10]}",
         "",
         generations,
         "",
@@ -212,4 +221,122 @@ def display(path: Path | None) -> str:
     return Path(path).name
 
 
-__all__ = ["fact_rows", "page", "posterior_rows", "predictive_rows"]
+def is_calibration(folder: Path) -> bool:
+    """A calibration's folder (``dtsim calibrate --out``) rather than a sweep's."""
+    return (folder / HISTORY).is_file() and (folder / TARGETS_FILE).is_file()
+
+
+def calibration_html(folder: Path) -> str:
+    """``dtsim report`` on a calibration folder: one self-contained page."""
+    from simulation.experiments.targets import load_targets
+    from simulation.report.report import STYLE, _figure, _table, _template
+
+    for name in (POSTERIOR, POPULATIONS, PREDICTIVE):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(
+                f"{folder}: no {name}; run `dtsim calibrate` into it until a generation is done"
+            )
+    targets = load_targets(folder / TARGETS_FILE)
+    posterior = pd.read_parquet(folder / POSTERIOR)
+    populations = pd.read_csv(folder / POPULATIONS)
+    predictive = pd.read_csv(folder / PREDICTIVE)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    estimate = point_estimate(posterior, targets)
+    from simulation.model.params import DECLARED
+
+    rows = posterior_rows(posterior, targets, estimate, {k: DECLARED[k] for k in targets.priors})
+    predicted = predictive_rows(predictive, targets)
+    met = sum(1 for row in predicted if float(row[4].rstrip("%")) >= 50)
+    figures = folder / "figures"
+    if not all((figures / f"{n}.png").is_file() for n in ("posterior", "predictive")):
+        from simulation.viz.calibration_plots import (
+            diagnostics_figure,
+            posterior_figure,
+            predictive_figure,
+        )
+
+        figures.mkdir(exist_ok=True)
+        posterior_figure(posterior, targets, figures)
+        predictive_figure(predictive, targets, figures)
+        diagnostics_figure(populations, figures)
+
+    def embedded(name: str, caption: str) -> list[dict[str, str]]:
+        path = figures / f"{name}.png"
+        return [_figure(path.read_bytes(), caption)] if path.is_file() else []
+
+    page = {
+        "title": targets.title,
+        "style": STYLE,
+        "verdict": (
+            f"{met} of {len(predicted)} targets have most of the posterior's weight inside "
+            f"their band after {len(populations)} generations."
+        ),
+        "run_facts": [
+            ("targets file", display(targets.path)),
+            ("targets", f"{len(targets.targets)} at {len(targets.settings)} lever settings"),
+            ("parameters", f"{len(targets.priors)}, uniform priors"),
+            (
+                "replicates",
+                f"{targets.replicates} per setting and particle (common random numbers)",
+            ),
+            ("seed", str(targets.seed)),
+            (
+                "generations",
+                f"{len(populations)} of at most {targets.generations}, "
+                f"{targets.population} particles each",
+            ),
+            ("particles simulated", f"{int(populations['simulations'].sum()):,}"),
+            ("model runs", f"{manifest.get('model_runs', 0):,}"),
+            ("finished", str(manifest.get("finished", "?"))),
+            ("dtsim", f"{manifest.get('dtsim', '?')}, commit {manifest.get('git_commit', '?')}"),
+        ],
+        "posterior": _table(
+            [
+                "parameter",
+                "prior",
+                "declared default",
+                "posterior mean",
+                "95% interval",
+                "width",
+                "point estimate",
+            ],
+            [[row[0].strip("`"), *row[1:6], row[6].strip("*")] for row in rows],
+        ),
+        "predictive": _table(
+            ["target", "statistic", "band", "predictive", "in band", "source"], predicted, 2
+        ),
+        "generations": _table(
+            ["generation", "tolerance", "particles simulated", "acceptance", "ESS"],
+            [
+                [
+                    str(int(r.generation)),
+                    f"{r.tolerance:.3g}",
+                    f"{int(r.simulations):,}",
+                    f"{r.acceptance:.2f}",
+                    f"{r.ess:.0f}",
+                ]
+                for r in populations.itertuples()
+            ],
+        ),
+        "posterior_figures": embedded(
+            "posterior", "Weighted marginals and pairwise densities (x range = prior)"
+        ),
+        "predictive_figures": embedded(
+            "predictive", "Each target's simulated values against its band (grey)"
+        ),
+        "diagnostic_figures": embedded(
+            "abc_diagnostics", "Tolerance, acceptance rate and effective sample size"
+        ),
+        "folder": str(folder),
+    }
+    return _template("calibration.html").render(**page).rstrip("\n") + "\n"
+
+
+__all__ = [
+    "calibration_html",
+    "fact_rows",
+    "is_calibration",
+    "page",
+    "posterior_rows",
+    "predictive_rows",
+]

@@ -56,9 +56,16 @@ dd { margin: 0; }
 
 
 def write_report(directory: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report (default ``DIR/report.html``); return its path."""
-    text = report_html(directory)
-    folder = store_path(directory).parent
+    """Write the report of a sweep's or a calibration's folder (default ``DIR/report.html``);
+    return its path."""
+    from simulation.report.calibration import calibration_html, is_calibration
+
+    if is_calibration(Path(directory)):
+        folder = Path(directory)
+        text = calibration_html(folder)
+    else:
+        text = report_html(directory)
+        folder = store_path(directory).parent
     path = folder / REPORT_FILE if out is None else Path(out)
     if path.is_dir():
         path = path / REPORT_FILE
@@ -107,8 +114,8 @@ def report_html(directory: str | Path) -> str:
     return _template().render(**page).rstrip("\n") + "\n"
 
 
-def _template() -> Any:
-    """The page template, autoescaped (text from files is shown as text, never as HTML)."""
+def _template(name: str = "report.html") -> Any:
+    """A page template, autoescaped (text from files is shown as text, never as HTML)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -117,7 +124,7 @@ def _template() -> Any:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    return env.get_template("report.html")
+    return env.get_template(name)
 
 
 # --- sections --------------------------------------------------------------------------

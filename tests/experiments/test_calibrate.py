@@ -259,3 +259,57 @@ def test_the_calibrated_parameters_are_the_seed_facts_priors() -> None:
             assert spec.interval is not None, name
             low, high = spec.interval
             assert priors[name][0] <= low <= spec.default <= high <= priors[name][1], name
+
+
+def test_report_renders_a_calibration_folder(tiny: Path, tmp_path: Path, capsys) -> None:
+    """`dtsim report` on a calibration: one page with the posterior, the predictive values
+    and the diagnostics, figures embedded, text from the targets file escaped."""
+    tiny.write_text(TINY.replace('source = "a test"', 'source = "<b>a test</b>"'), "utf-8")
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Calibration: A tiny calibration" in html
+    assert "<td class=\"l\">effort_mean</td>" in html
+    assert html.count("data:image/png;base64,") == 3
+    assert "&lt;b&gt;a test&lt;/b&gt;" in html and "<b>a test" not in html
+    assert "2 of at most 2, 5 particles each" in html
+    # A folder whose calibration has not finished a generation: one line, exit 2.
+    (out / "posterior.parquet").unlink()
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no posterior.parquet" in err and "\n" not in err
+
+
+def test_a_failing_generation_is_one_line_and_keeps_the_ones_before(
+    tiny: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """pyabc stopping a generation (as it does when every importance weight is NaN) is one
+    line naming the generation; the folder keeps, and reports, the generations before it.
+    A posterior whose weights have degenerated is not adopted."""
+    import pyabc
+
+    original, calls = pyabc.ABCSMC.run, []
+
+    def second_fails(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise AssertionError("The population total weight nan is not normalized.")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", second_fails)
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "generation 1 failed in pyabc (The population total weight nan" in err
+    assert "the 1 generations before it are kept" in err
+    assert pd.read_csv(out / POPULATIONS)["generation"].tolist() == [0]
+    monkeypatch.setattr(pyabc.ABCSMC, "run", original)
+    from simulation.experiments import calibrate as module
+
+    monkeypatch.setattr(module, "MIN_ESS_SHARE", 1.01)
+    argv = ["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--adopt"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "effective sample size" in err and "not adopted" in err
