@@ -270,7 +270,7 @@ def test_report_renders_a_calibration_folder(tiny: Path, tmp_path: Path, capsys)
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Calibration: A tiny calibration" in html
-    assert "<td class=\"l\">effort_mean</td>" in html
+    assert '<td class="l">effort_mean</td>' in html
     assert html.count("data:image/png;base64,") == 3
     assert "&lt;b&gt;a test&lt;/b&gt;" in html and "<b>a test" not in html
     assert "2 of at most 2, 5 particles each" in html
