@@ -94,10 +94,7 @@ class CustomerPopulation:
         self.joined_this_week = 0
         self.mean = p["baseline_satisfaction"]  # mean over active customers after `update`
         self._logit0 = math.log(p["baseline_satisfaction"] / (1 - p["baseline_satisfaction"]))
-        rows, cols = self.shape
-        # Two layers (satisfaction, presence) on a grid padded by one cell for the torus wrap.
-        self._padded = np.zeros((2, rows + 2, cols + 2))
-        self._flat = np.zeros((2, rows * cols))  # the unpadded layers, cells beyond n empty
+        self._grid_buffers()
 
     def set_baseline(self, baseline_satisfaction: float) -> None:
         """A new satisfaction for experience that just meets expectations, from now on."""
@@ -122,25 +119,50 @@ class CustomerPopulation:
         """Expectations start where experience is: a running firm, not a new one."""
         self.expectation = self.experience(channel_quality).copy()
 
+    def _grid_buffers(self) -> None:
+        """Buffers of `_neighbour_mean`, allocated once: two layers (satisfaction, presence)
+        on the grid, and the same padded by one cell each side for the torus wrap."""
+        rows, cols = self.shape
+        width = cols + 2
+        cells = rows * cols
+        self._flat = np.zeros(2 * cells)  # the unpadded layers, cells beyond n empty
+        # Padded cell (layer, r, c) shows grid cell (layer, (r - 1) % rows, (c - 1) % cols):
+        # one `take` fills the padded layers, wrap included.
+        r = (np.arange(rows + 2) - 1) % rows
+        c = (np.arange(width) - 1) % cols
+        layer = np.arange(2)[:, None, None] * cells
+        self._wrap = (layer + r[None, :, None] * cols + c[None, None, :]).ravel()
+        self._padded = np.empty(self._wrap.size)
+        self._band = np.empty(self._wrap.size - 2 * width)
+        self._window = np.zeros(self._wrap.size)
+        self._sums = np.empty(2 * cells)
+
     def _neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of the 8 Moore neighbours' values among active customers (torus).
 
         Both layers are summed over 3x3 windows at once, separably (rows, then columns),
-        on a buffer padded with the opposite edges: a dozen array operations in all.
+        on the flat padded buffer: a row's neighbours are one padded row away, a column's
+        one cell away, so each pass is two contiguous additions into a buffer kept from
+        week to week. Every cell's sum is taken in the same order as ever (up, centre,
+        down, then left, centre, right), so the results are the same to the bit.
         """
         rows, cols = self.shape
-        pad, flat = self._padded, self._flat
-        np.multiply(values, self.active, out=flat[0, : self.n])
-        flat[1, : self.n] = self.active
-        pad[:, 1:-1, 1:-1] = flat.reshape(2, rows, cols)
-        pad[:, 0, 1:-1] = pad[:, rows, 1:-1]
-        pad[:, -1, 1:-1] = pad[:, 1, 1:-1]
-        pad[:, :, 0] = pad[:, :, cols]
-        pad[:, :, -1] = pad[:, :, 1]
-        band = pad[:, :-2] + pad[:, 1:-1] + pad[:, 2:]
-        window = (band[:, :, :-2] + band[:, :, 1:-1] + band[:, :, 2:]).reshape(2, -1)[:, : self.n]
-        window -= flat[:, : self.n]  # the cell itself is not its own neighbour
-        return np.divide(window[0], window[1], out=values.copy(), where=window[1] > 0.5)
+        n, width, cells = self.n, cols + 2, rows * cols
+        flat, pad, band = self._flat, self._padded, self._band
+        np.multiply(values, self.active, out=flat[:n])
+        flat[cells : cells + n] = self.active
+        np.take(flat, self._wrap, out=pad)
+        np.add(pad[: -2 * width], pad[width:-width], out=band)  # band[k]: centre k + width
+        band += pad[2 * width :]
+        window = self._window[width + 1 : -width - 1]  # window[k]: centre k + width + 1
+        np.add(band[:-2], band[1:-1], out=window)
+        window += band[2:]
+        inner = self._window.reshape(2, rows + 2, width)[:, 1:-1, 1:-1]
+        sums = self._sums
+        # the cell itself is not its own neighbour
+        np.subtract(inner, flat.reshape(2, rows, cols), out=sums.reshape(2, rows, cols))
+        total, count = sums[:n], sums[cells : cells + n]
+        return np.divide(total, count, out=values.copy(), where=count > 0.5)
 
     def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray | None) -> None:
         """One week for every customer: experience, expectations, word of mouth, churn, arrivals."""
@@ -173,7 +195,7 @@ class CustomerPopulation:
         leaving = self.churn_rng.random(self.n) < hazard
         leaving &= self.active
         self.churned_this_week = int(np.count_nonzero(leaving))
-        self.active &= ~leaving
+        self.active ^= leaving  # the leavers were active
         self.active_count -= self.churned_this_week
 
         mood = self.mean_satisfaction()
@@ -181,7 +203,7 @@ class CustomerPopulation:
         # One draw per cell every week, used by the empty ones: the same market whatever
         # the levers (common random numbers).
         chance = self.arrival_rng.random(self.n) < arrival
-        chance &= ~(self.active | leaving)
+        np.greater(chance, self.active | leaving, out=chance)  # empty before this week's churn
         joining = np.flatnonzero(chance)
         self.joined_this_week = int(joining.size)
         if joining.size:

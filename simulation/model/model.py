@@ -28,7 +28,7 @@ from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
 from simulation.model.params import resolve
-from simulation.model.reporters import REPORTERS
+from simulation.model.reporters import WeeklyCollector
 from simulation.model.requests import Motive, Request, Status, draw_requests
 from simulation.model.security import Security
 
@@ -113,7 +113,7 @@ class DigitalTransformationModel(mesa.Model):
         for _ in range(p["warmup_weeks"]):
             self.cycle()
         self.ledger.reset(len(self.requests))
-        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.datacollector = WeeklyCollector()
 
     # --- set-up --------------------------------------------------------------------------
     def _spawn_streams(self) -> dict[str, np.random.Generator]:
