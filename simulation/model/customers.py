@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniforms, uniforms_for
+from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniform, uniforms, uniforms_for
 from simulation.model.estate import CHANNELS, N_CHANNELS
 
 if TYPE_CHECKING:
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
 # Share of customers using each channel (best-friends, docs/SOURCES.md: omnichannel customers).
 CHANNEL_USE = np.array([0.85, 0.7, 0.45, 0.5])
+_CHANNEL_USE = CHANNEL_USE.tolist()
 CHANNEL_BITS = np.array([1, 2, 4, 8])
+_USED = (np.arange(2**N_CHANNELS)[:, None] & CHANNEL_BITS) != 0  # the channels of each bit set
+# Each bit set's channel weights, divided as `_set_weights` always did (row 0 uses none).
+with np.errstate(invalid="ignore"):
+    WEIGHTS_BY_BITS = np.nan_to_num(_USED / _USED.sum(axis=1, keepdims=True))
+FEW_NEWCOMERS = 16
+"""Up to this many newcomers a week draw their channels one by one (`draws.uniform`, the same
+numbers as the array draws), cheaper than a dozen array operations for one or two."""
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -106,10 +114,10 @@ class CustomerPopulation:
             self.channels[none, rng.integers(0, N_CHANNELS, none.size)] = True
 
     def _set_weights(self, rows) -> None:
-        """Each customer weighs the channels it uses equally."""
-        used = self.channels[rows]
-        self._weights[rows] = used / used.sum(axis=1, keepdims=True)
-        self.channel_bits[rows] = used @ CHANNEL_BITS
+        """Each customer weighs the channels it uses equally (looked up by its channels' bits)."""
+        bits = self.channels[rows] @ CHANNEL_BITS
+        self.channel_bits[rows] = bits
+        self._weights[rows] = WEIGHTS_BY_BITS[bits]
 
     def experience(self, channel_quality: np.ndarray) -> np.ndarray:
         """Each customer's experience: the mean quality of the channels it uses."""
@@ -225,6 +233,16 @@ class CustomerPopulation:
             self._ensure_a_channel(joining, self.newcomer_rng)
             return
         base = (N_CHANNELS + 1) * self.weeks
+        if joining.size <= FEW_NEWCOMERS:
+            rows = []
+            for key in self.cell_keys[joining].tolist():
+                one = [uniform(key, NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
+                row = [one[c] < _CHANNEL_USE[c] for c in range(N_CHANNELS)]
+                if not any(row):
+                    row[int(one[N_CHANNELS] * N_CHANNELS)] = True
+                rows.append(row)
+            self.channels[joining] = rows
+            return
         draws = [(NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
         u = uniforms_for(self.cell_keys[joining], draws)
         used = u[:, :N_CHANNELS] < CHANNEL_USE
