@@ -189,7 +189,11 @@ class ITAgent(mesa.Agent):
                     break
                 self.items.append(item)
             item = self.items[i]
-            done = min(capacity, rate, item.effort_left)
+            done = capacity  # min(capacity, rate, item.effort_left), without the call
+            if rate < done:
+                done = rate
+            if item.effort_left < done:
+                done = item.effort_left
             item.effort_left -= done
             capacity -= done
             worked += done
@@ -209,3 +213,32 @@ class CustomerAgent(CustomerAgentMixin, mesa.Agent):
     def __init__(self, model: DigitalTransformationModel, index: int) -> None:
         super().__init__(model)
         self.index = index
+
+    @classmethod
+    def create_views(cls, model: DigitalTransformationModel, n: int) -> list[CustomerAgent]:
+        """The agents of customer rows 0..n-1, registered with the model as `__init__` does.
+
+        Building 2,000 agents one by one costs more than the warm-up's customer updates:
+        most of it is `Model.register_agent`'s signal wrapper and debug line, each called
+        for an agent while nothing can observe a model still being built. So the first
+        agent is made the ordinary way and the others get what `mesa.Agent.__init__` and
+        `register_agent` give (the model, the next unique id, no position, a place in
+        `model.agents` and `model.agents_by_type`, in order), with no signal sent.
+        """
+        if n == 0 or cls._datasets:  # Mesa data sets track agents: the ordinary way
+            return [cls(model, i) for i in range(n)]
+        agents = [cls(model, 0)]
+        everyone, customers = model.agents, model.agents_by_type[cls]
+        unique_id = model.agent_id_counter
+        for index in range(1, n):
+            agent = cls.__new__(cls)
+            agent.model = model
+            agent.unique_id = unique_id
+            agent.pos = None
+            agent.index = index
+            everyone.add(agent)
+            customers.add(agent)
+            agents.append(agent)
+            unique_id += 1
+        model.agent_id_counter = unique_id
+        return agents

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniforms, uniforms_for
+from simulation.model.draws import NEWCOMER, REACH, cell_keys, mix, uniform, uniforms, uniforms_for
 from simulation.model.estate import CHANNELS, N_CHANNELS
 
 if TYPE_CHECKING:
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
 # Share of customers using each channel (best-friends, docs/SOURCES.md: omnichannel customers).
 CHANNEL_USE = np.array([0.85, 0.7, 0.45, 0.5])
+_CHANNEL_USE = CHANNEL_USE.tolist()
 CHANNEL_BITS = np.array([1, 2, 4, 8])
+_USED = (np.arange(2**N_CHANNELS)[:, None] & CHANNEL_BITS) != 0  # the channels of each bit set
+# Each bit set's channel weights, divided as `_set_weights` always did (row 0 uses none).
+with np.errstate(invalid="ignore"):
+    WEIGHTS_BY_BITS = np.nan_to_num(_USED / _USED.sum(axis=1, keepdims=True))
+FEW_NEWCOMERS = 16
+"""Up to this many newcomers a week draw their channels one by one (`draws.uniform`, the same
+numbers as the array draws), cheaper than a dozen array operations for one or two."""
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -94,10 +102,7 @@ class CustomerPopulation:
         self.joined_this_week = 0
         self.mean = p["baseline_satisfaction"]  # mean over active customers after `update`
         self._logit0 = math.log(p["baseline_satisfaction"] / (1 - p["baseline_satisfaction"]))
-        rows, cols = self.shape
-        # Two layers (satisfaction, presence) on a grid padded by one cell for the torus wrap.
-        self._padded = np.zeros((2, rows + 2, cols + 2))
-        self._flat = np.zeros((2, rows * cols))  # the unpadded layers, cells beyond n empty
+        self._grid_buffers()
 
     def set_baseline(self, baseline_satisfaction: float) -> None:
         """A new satisfaction for experience that just meets expectations, from now on."""
@@ -109,10 +114,10 @@ class CustomerPopulation:
             self.channels[none, rng.integers(0, N_CHANNELS, none.size)] = True
 
     def _set_weights(self, rows) -> None:
-        """Each customer weighs the channels it uses equally."""
-        used = self.channels[rows]
-        self._weights[rows] = used / used.sum(axis=1, keepdims=True)
-        self.channel_bits[rows] = used @ CHANNEL_BITS
+        """Each customer weighs the channels it uses equally (looked up by its channels' bits)."""
+        bits = self.channels[rows] @ CHANNEL_BITS
+        self.channel_bits[rows] = bits
+        self._weights[rows] = WEIGHTS_BY_BITS[bits]
 
     def experience(self, channel_quality: np.ndarray) -> np.ndarray:
         """Each customer's experience: the mean quality of the channels it uses."""
@@ -122,25 +127,50 @@ class CustomerPopulation:
         """Expectations start where experience is: a running firm, not a new one."""
         self.expectation = self.experience(channel_quality).copy()
 
+    def _grid_buffers(self) -> None:
+        """Buffers of `_neighbour_mean`, allocated once: two layers (satisfaction, presence)
+        on the grid, and the same padded by one cell each side for the torus wrap."""
+        rows, cols = self.shape
+        width = cols + 2
+        cells = rows * cols
+        self._flat = np.zeros(2 * cells)  # the unpadded layers, cells beyond n empty
+        # Padded cell (layer, r, c) shows grid cell (layer, (r - 1) % rows, (c - 1) % cols):
+        # one `take` fills the padded layers, wrap included.
+        r = (np.arange(rows + 2) - 1) % rows
+        c = (np.arange(width) - 1) % cols
+        layer = np.arange(2)[:, None, None] * cells
+        self._wrap = (layer + r[None, :, None] * cols + c[None, None, :]).ravel()
+        self._padded = np.empty(self._wrap.size)
+        self._band = np.empty(self._wrap.size - 2 * width)
+        self._window = np.zeros(self._wrap.size)
+        self._sums = np.empty(2 * cells)
+
     def _neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of the 8 Moore neighbours' values among active customers (torus).
 
         Both layers are summed over 3x3 windows at once, separably (rows, then columns),
-        on a buffer padded with the opposite edges: a dozen array operations in all.
+        on the flat padded buffer: a row's neighbours are one padded row away, a column's
+        one cell away, so each pass is two contiguous additions into a buffer kept from
+        week to week. Every cell's sum is taken in the same order as ever (up, centre,
+        down, then left, centre, right), so the results are the same to the bit.
         """
         rows, cols = self.shape
-        pad, flat = self._padded, self._flat
-        np.multiply(values, self.active, out=flat[0, : self.n])
-        flat[1, : self.n] = self.active
-        pad[:, 1:-1, 1:-1] = flat.reshape(2, rows, cols)
-        pad[:, 0, 1:-1] = pad[:, rows, 1:-1]
-        pad[:, -1, 1:-1] = pad[:, 1, 1:-1]
-        pad[:, :, 0] = pad[:, :, cols]
-        pad[:, :, -1] = pad[:, :, 1]
-        band = pad[:, :-2] + pad[:, 1:-1] + pad[:, 2:]
-        window = (band[:, :, :-2] + band[:, :, 1:-1] + band[:, :, 2:]).reshape(2, -1)[:, : self.n]
-        window -= flat[:, : self.n]  # the cell itself is not its own neighbour
-        return np.divide(window[0], window[1], out=values.copy(), where=window[1] > 0.5)
+        n, width, cells = self.n, cols + 2, rows * cols
+        flat, pad, band = self._flat, self._padded, self._band
+        np.multiply(values, self.active, out=flat[:n])
+        flat[cells : cells + n] = self.active
+        np.take(flat, self._wrap, out=pad)
+        np.add(pad[: -2 * width], pad[width:-width], out=band)  # band[k]: centre k + width
+        band += pad[2 * width :]
+        window = self._window[width + 1 : -width - 1]  # window[k]: centre k + width + 1
+        np.add(band[:-2], band[1:-1], out=window)
+        window += band[2:]
+        inner = self._window.reshape(2, rows + 2, width)[:, 1:-1, 1:-1]
+        sums = self._sums
+        # the cell itself is not its own neighbour
+        np.subtract(inner, flat.reshape(2, rows, cols), out=sums.reshape(2, rows, cols))
+        total, count = sums[:n], sums[cells : cells + n]
+        return np.divide(total, count, out=values.copy(), where=count > 0.5)
 
     def update(self, channel_quality: np.ndarray, breach_hits: np.ndarray | None) -> None:
         """One week for every customer: experience, expectations, word of mouth, churn, arrivals."""
@@ -173,7 +203,7 @@ class CustomerPopulation:
         leaving = self.churn_rng.random(self.n) < hazard
         leaving &= self.active
         self.churned_this_week = int(np.count_nonzero(leaving))
-        self.active &= ~leaving
+        self.active ^= leaving  # the leavers were active
         self.active_count -= self.churned_this_week
 
         mood = self.mean_satisfaction()
@@ -181,7 +211,7 @@ class CustomerPopulation:
         # One draw per cell every week, used by the empty ones: the same market whatever
         # the levers (common random numbers).
         chance = self.arrival_rng.random(self.n) < arrival
-        chance &= ~(self.active | leaving)
+        np.greater(chance, self.active | leaving, out=chance)  # empty before this week's churn
         joining = np.flatnonzero(chance)
         self.joined_this_week = int(joining.size)
         if joining.size:
@@ -203,6 +233,16 @@ class CustomerPopulation:
             self._ensure_a_channel(joining, self.newcomer_rng)
             return
         base = (N_CHANNELS + 1) * self.weeks
+        if joining.size <= FEW_NEWCOMERS:
+            rows = []
+            for key in self.cell_keys[joining].tolist():
+                one = [uniform(key, NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
+                row = [one[c] < _CHANNEL_USE[c] for c in range(N_CHANNELS)]
+                if not any(row):
+                    row[int(one[N_CHANNELS] * N_CHANNELS)] = True
+                rows.append(row)
+            self.channels[joining] = rows
+            return
         draws = [(NEWCOMER, base + c) for c in range(N_CHANNELS + 1)]
         u = uniforms_for(self.cell_keys[joining], draws)
         used = u[:, :N_CHANNELS] < CHANNEL_USE

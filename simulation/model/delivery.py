@@ -119,12 +119,16 @@ class Delivery:
     def build_effort(self, effort: float) -> float:
         """Official work carries security controls (more with strictness) and is scoped
         jointly (less waste with collaboration)."""
+        controls, scoping = self._effort_factors()
+        return effort * controls * scoping
+
+    def _effort_factors(self) -> tuple[float, float]:
+        """The two factors of `build_effort`: security controls and joint scoping."""
         m = self.model
         p = m.p
         return (
-            effort
-            * (1 + p["controls_effort"] * m.governance)
-            * (1 - p["scope_collab_saving"] * m.collaboration)
+            1 + p["controls_effort"] * m.governance,
+            1 - p["scope_collab_saving"] * m.collaboration,
         )
 
     def build(self) -> None:
@@ -151,7 +155,8 @@ class Delivery:
         m = self.model
         p = m.p
         work = sum(r.effort_left for r in m.build_queue) + sum(t.workload for t in m.it_teams)
-        work += sum(self.build_effort(r.effort) for r in m.review_queue)
+        controls, scoping = self._effort_factors()
+        work += sum(r.effort * controls * scoping for r in m.review_queue)  # `build_effort`
         backlog_weeks = work / max(m.it_capacity, 1e-9)
         return min(1.0, max(0.0, (backlog_weeks - p["pressure_onset"]) / p["pressure_span"]))
 

@@ -82,19 +82,15 @@ class Estate:
         shadow = rng.random(n) < p["initial_shadow_share"]
         channels = draw_channels(n, p["channels_per_request"], rng)
         owners = rng.integers(0, p["n_marketing"], n)
-        key = [key_of(key_base, i) for i in range(n)]
-        for i in range(n):
-            if shadow[i]:
-                estate.add(
-                    True,
-                    int(owners[i]),
-                    channels[i],
-                    shadow_hazard,
-                    p["shadow_weekly_cost"],
-                    key[i],
-                )
-            else:
-                estate.add(False, NO_OWNER, channels[i], official_hazard, 0.0, key[i])
+        key = np.array([key_of(key_base, i) for i in range(n)], dtype=np.uint64)
+        estate.add_many(  # one write per column, not one `add` per system
+            shadow,
+            np.where(shadow, owners, NO_OWNER),
+            channels,
+            np.where(shadow, shadow_hazard, official_hazard),
+            np.where(shadow, p["shadow_weekly_cost"], 0.0),
+            key,
+        )
         return estate
 
     def set_lives(self, official_life: float, shadow_life: float) -> None:

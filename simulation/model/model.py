@@ -28,7 +28,7 @@ from simulation.model.interventions import Intervention, parse
 from simulation.model.ledger import Ledger
 from simulation.model.levers import Leadership
 from simulation.model.params import resolve
-from simulation.model.reporters import REPORTERS
+from simulation.model.reporters import WeeklyCollector
 from simulation.model.requests import Motive, Request, Status, draw_requests
 from simulation.model.security import Security
 
@@ -108,12 +108,12 @@ class DigitalTransformationModel(mesa.Model):
             p["n_customers"], p, self.streams["customers"], self.streams, self.key_bases[2]
         )
         self.customers.start(self.channel_quality())
-        self.customer_agents = [CustomerAgent(self, i) for i in range(p["n_customers"])]
+        self.customer_agents = CustomerAgent.create_views(self, p["n_customers"])
 
         for _ in range(p["warmup_weeks"]):
             self.cycle()
         self.ledger.reset(len(self.requests))
-        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self.datacollector = WeeklyCollector()
 
     # --- set-up --------------------------------------------------------------------------
     def _spawn_streams(self) -> dict[str, np.random.Generator]:
@@ -168,14 +168,16 @@ class DigitalTransformationModel(mesa.Model):
         new = draw_requests(
             self.p, self.streams["requests"], self.week_abs, len(self.requests), self.key_bases[0]
         )
+        self.requests += new
+        raised_it = 0
         for request in new:
-            self.requests.append(request)
             if request.owner is not None:
                 self.marketing[request.owner].pending.append(request)
             else:
                 self.delivery.submit(request)
-        self.ledger.raised_it = sum(request.owner is None for request in new)
-        self.ledger.raised_marketing = len(new) - self.ledger.raised_it
+                raised_it += 1
+        self.ledger.raised_it = raised_it
+        self.ledger.raised_marketing = len(new) - raised_it
 
     # 2 ---------------------------------------------------------------------------------
     def choose_channels(self) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from simulation.model.draws import key_of
-from simulation.model.estate import NO_OWNER, draw_channels
+from simulation.model.estate import draw_channels
 
 
 class Status(StrEnum):
@@ -95,14 +95,14 @@ def draw_requests(
     run's ``key_base``, `simulation.model.draws`); the stream's position never depends on
     what agents decided.
     """
-    per_agent = rng.poisson(p["request_rate"], p["n_marketing"])
+    per_agent = rng.poisson(p["request_rate"], p["n_marketing"]).tolist()
     n_it = int(rng.poisson(p["request_rate"] * p["it_request_ratio"] * p["n_marketing"]))
-    n = int(per_agent.sum()) + n_it
+    n = sum(per_agent) + n_it
     if n == 0:
         return []
-    owners = np.concatenate(
-        [np.repeat(np.arange(p["n_marketing"]), per_agent), np.full(n_it, NO_OWNER)]
-    )
+    # A dozen requests a week: the owners as a list, not arrays built for so few.
+    owners: list[int | None] = [i for i, k in enumerate(per_agent) for _ in range(k)]
+    owners += [None] * n_it
     value = rng.lognormal(-0.125, 0.5, n)  # mean 1
     effort = rng.gamma(p["effort_shape"], p["effort_mean"] / p["effort_shape"], n)
     deadline = 2.0 + rng.exponential(max(p["deadline_mean"] - 2.0, 1e-9), n)
@@ -110,24 +110,33 @@ def draw_requests(
     fit = rng.normal(0.0, 1.0, n)
     channels = draw_channels(n, p["channels_per_request"], rng)
     review = rng.exponential(1.0, n)
-    key = [key_of(key_base, first_id + i) for i in range(n)]
     columns = zip(
-        owners.tolist(),
+        owners,
         value.tolist(),
         effort.tolist(),
         deadline.tolist(),
         channels,
         needs_it.tolist(),
         fit.tolist(),
-        key,
         review.tolist(),
         strict=True,
     )
-    new = []
-    for i, (owner_code, v, e, d, ch, it, f, k, r) in enumerate(columns):
-        owner = None if owner_code == NO_OWNER else owner_code
-        new.append(Request(first_id + i, owner, week, v, e, d, ch, it or owner is None, f, k, r))
-    return new
+    return [
+        Request(
+            first_id + i,
+            owner,
+            week,
+            v,
+            e,
+            d,
+            ch,
+            it or owner is None,
+            f,
+            key_of(key_base, first_id + i),
+            r,
+        )
+        for i, (owner, v, e, d, ch, it, f, r) in enumerate(columns)
+    ]
 
 
 def reached(week: int | None) -> int:

@@ -236,6 +236,16 @@ def test_customers_are_real_mesa_agents_viewing_the_arrays() -> None:
     assert [a.churned for a in model.customer_agents] == (~pop.active).tolist()
 
 
+def test_customer_views_are_registered_as_one_by_one() -> None:
+    """`CustomerAgent.create_views` registers agents as `CustomerAgent(model, i)` would."""
+    model = DigitalTransformationModel(rng=3, n_customers=50, n_marketing=4, n_it=2, weeks=1)
+    later = [CustomerAgent(model, i) for i in range(2)]  # the ordinary way, after them
+    assert [a.unique_id for a in model.agents] == list(range(1, 4 + 2 + 50 + 2 + 1))
+    assert list(model.agents_by_type[CustomerAgent]) == model.customer_agents + later
+    assert [a.index for a in model.customer_agents] == list(range(50))
+    assert all(a.model is model and a.pos is None for a in model.customer_agents)
+
+
 def test_marketing_and_it_agents_are_registered_by_type() -> None:
     model = DigitalTransformationModel(rng=3, n_customers=100, n_marketing=5, n_it=3, weeks=2)
     assert list(model.agents_by_type[MarketingAgent]) == model.marketing
