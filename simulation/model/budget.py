@@ -49,8 +49,7 @@ class Budget:
         self.split()
         allowance = self.allowance()
         cap = allowance * p["budget_horizon"]
-        rows = e.live_rows()
-        rows = rows[e.shadow[rows]]
+        rows = np.flatnonzero(e.shadow[: e.size] & e.alive[: e.size])  # live shadow tools
         n = p["n_marketing"]
         bills = np.bincount(e.owner[rows], weights=e.weekly_cost[rows], minlength=n).tolist()
         spent = 0.0

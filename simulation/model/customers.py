@@ -28,7 +28,7 @@ _USED = (np.arange(2**N_CHANNELS)[:, None] & CHANNEL_BITS) != 0  # the channels 
 # Each bit set's channel weights, divided as `_set_weights` always did (row 0 uses none).
 with np.errstate(invalid="ignore"):
     WEIGHTS_BY_BITS = np.nan_to_num(_USED / _USED.sum(axis=1, keepdims=True))
-FEW_NEWCOMERS = 16
+FEW_NEWCOMERS = 3
 """Up to this many newcomers a week draw their channels one by one (`draws.uniform`, the same
 numbers as the array draws), cheaper than a dozen array operations for one or two."""
 
