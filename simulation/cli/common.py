@@ -194,6 +194,14 @@ def sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def fact_replicates_option(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """The replicates per setting of the F1-F7 check (``validate``, ``calibrate --adopt``):
+    20 by default, the count the facts' bands and the robustness table are stated at."""
+    parser.add_argument(
+        flag, type=replicate_count, default=20, metavar="R", help=f"{help} (default 20)"
+    )
+
+
 def executor_options(parser: argparse.ArgumentParser, default: str) -> None:
     """``--workers N`` or ``--scheduler ADDRESS``: where the runs go (the numbers do not
     depend on it); one group for every command that runs many models."""

@@ -14,13 +14,7 @@ def add_commands(commands: Any) -> None:
     validate = commands.add_parser(
         "validate", help="check the stylized facts F1-F7; exit status 1 if any fails"
     )
-    validate.add_argument(
-        "--replicates",
-        type=common.replicate_count,
-        default=20,
-        metavar="R",
-        help="runs per setting (default 20)",
-    )
+    common.fact_replicates_option(validate, "--replicates", "runs per setting")
     validate.add_argument(
         "--seed", type=common.seed, default=12345, help="base random seed (default 12345)"
     )
@@ -104,12 +98,8 @@ def add_calibrate(commands: Any) -> None:
         "(simulation/model/calibrated.toml), measure F1-F7 at them and write "
         "docs/CALIBRATION.md",
     )
-    calibrate.add_argument(
-        "--facts-replicates",
-        type=common.replicate_count,
-        default=20,
-        metavar="R",
-        help="with --adopt: replicates per setting of the F1-F7 check (default 20)",
+    common.fact_replicates_option(
+        calibrate, "--facts-replicates", "with --adopt: replicates per setting of the F1-F7 check"
     )
     calibrate.add_argument(
         "--robustness",

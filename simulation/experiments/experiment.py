@@ -55,9 +55,11 @@ from typing import Any
 from simulation.experiments.files import (
     check_keys,
     locate,
+    parameter_range,
     parameter_value,
     read_toml,
     shipped_dir,
+    whole_number,
 )
 from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
 from simulation.experiments.scenarios import ScenarioError, load_scenario
@@ -551,18 +553,7 @@ def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
 
 
 def _range(spec: ParamSpec, value: Any, key: str, where: str) -> tuple[float | int, float | int]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise ExperimentError(
-            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: [lo, hi], two "
-            f"numbers in [{spec.low}, {spec.high}] ({spec.unit})"
-        )
-    low = _value(spec, value[0], f"{key}[0]", where)
-    high = _value(spec, value[1], f"{key}[1]", where)
-    if not low < high:
-        raise ExperimentError(
-            f"{where}: {key} = [{low}, {high}] is empty; allowed: [lo, hi] with lo < hi"
-        )
-    return low, high
+    return parameter_range(spec.name, value, key, where, ExperimentError)
 
 
 def _spaced(
@@ -676,14 +667,7 @@ def _text(data: dict[str, Any], key: str, where: str) -> str:
 
 
 def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int | None = None) -> int:
-    value = data[key]
-    too_big = high is not None and isinstance(value, int) and value > high
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or too_big:
-        allowed = f">= {low}" if high is None else f"from {low} to {high:,}"
-        raise ExperimentError(
-            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number {allowed}"
-        )
-    return value
+    return whole_number(data[key], key, where, ExperimentError, low, high)
 
 
 __all__ = [

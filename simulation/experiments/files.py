@@ -106,6 +106,37 @@ def parameter_value(
     return spec.kind(value)
 
 
+def parameter_range(
+    name: str, value: Any, key: str, where: str, error: type[Exception]
+) -> tuple[float | int, float | int]:
+    """A ``[lo, hi]`` range of one parameter from a file (experiments' dimensions, targets'
+    priors): two values each checked like :func:`parameter_value`, with lo < hi."""
+    spec = PARAMETERS[name]
+    if not isinstance(value, list) or len(value) != 2:
+        raise error(
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: [lo, hi], two "
+            f"numbers in [{spec.low}, {spec.high}] ({spec.unit})"
+        )
+    low = parameter_value(name, value[0], f"{key}[0]", where, error)
+    high = parameter_value(name, value[1], f"{key}[1]", where, error)
+    if not low < high:
+        raise error(f"{where}: {key} = [{low}, {high}] is empty; allowed: [lo, hi] with lo < hi")
+    return low, high
+
+
+def whole_number(
+    value: Any, key: str, where: str, error: type[Exception], low: int, high: int | None = None
+) -> int:
+    """A count or a seed from a file: an integer (not a bool) in ``[low, high]``."""
+    too_big = high is not None and isinstance(value, int) and value > high
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or too_big:
+        allowed = f">= {low:,}" if high is None else f"from {low:,} to {high:,}"
+        raise error(
+            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number {allowed}"
+        )
+    return value
+
+
 def file_sha256(path: Path) -> str | None:
     """The SHA-256 of a file's bytes (to trace a run to the file it came from), or None."""
     try:

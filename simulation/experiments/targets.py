@@ -60,9 +60,11 @@ import numpy as np
 from simulation.experiments.files import (
     check_keys,
     locate,
+    parameter_range,
     parameter_value,
     read_toml,
     shipped_dir,
+    whole_number,
 )
 from simulation.experiments.limits import MAX_REPLICATES
 from simulation.experiments.validation import rank_trend_ok
@@ -399,11 +401,8 @@ def _priors(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]
             )
         value = _table(value, key, where)
         check_keys(value, {"range": "[lo, hi]"}, f"{where}: {key}", TargetsError)
-        low, high = value.get("range", [spec.low, spec.high])
-        low = parameter_value(name, low, f"{key}.range[0]", where, TargetsError)
-        high = parameter_value(name, high, f"{key}.range[1]", where, TargetsError)
-        if not low < high:
-            raise TargetsError(f"{where}: {key}.range = [{low}, {high}] is empty; allowed lo < hi")
+        written = value.get("range", [spec.low, spec.high])
+        low, high = parameter_range(name, written, f"{key}.range", where, TargetsError)
         priors[name] = (float(low), float(high))
     return priors
 
@@ -419,13 +418,7 @@ def _number(value: Any) -> bool:
 
 
 def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int, default: int) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise TargetsError(
-            f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a whole number "
-            f"from {low:,} to {high:,}"
-        )
-    return value
+    return whole_number(data.get(key, default), key, where, TargetsError, low, high)
 
 
 __all__ = ["Target", "Targets", "TargetsError", "list_targets", "load_targets", "targets_dir"]

@@ -59,7 +59,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("requests", "it_request_ratio", 0.2, 0.0, 5.0, "ratio", "IT's own request rate relative to marketing's (F2: over 80% from marketing)", "best-friends"),
     _p("requests", "effort_mean", 6.0, 0.1, 100.0, "person-weeks", "mean build effort of a request (gamma distributed)", "calibrated"),
     _p("requests", "effort_shape", 2.0, 0.2, 50.0, "-", "gamma shape of request effort (higher = less spread)", "design"),
-    _p("requests", "deadline_mean", 10.0, 1.0, 104.0, "weeks", "mean deadline (urgency) of a request, exponential around it plus 2 weeks", "calibrated"),
+    _p("requests", "deadline_mean", 10.0, 1.0, 104.0, "weeks", "mean deadline (urgency) of a request, exponential around it plus 2 weeks", "hand-set"),
     _p("requests", "needs_it_share", 0.35, 0.0, 1.0, "share", "share of requests touching systems of record (CRM, billing): no shadow tool can serve them", "best-friends"),
     _p("requests", "channels_per_request", 1.6, 1.0, 4.0, "channels", "mean customer channels (web, mobile, store, social) a request touches", "best-friends"),
     # --- channel choice (logit) ----------------------------------------------------------
@@ -77,11 +77,11 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("choice", "workaround_bias", -3.0, -20.0, 10.0, "utility", "attractiveness of a workaround (personal tool, spreadsheet by e-mail) against IT", "design (ODD §8)"),
     _p("choice", "habit_learning", 0.1, 0.0, 1.0, "per choice", "weight of each new choice in the agent's shadow habit", "design"),
     # --- review (change board) -----------------------------------------------------------
-    _p("review", "review_capacity", 5.9, 0.1, 1000.0, "board-weeks per week", "work the security review and change board can do each week", "calibrated"),
+    _p("review", "review_capacity", 5.9, 0.1, 1000.0, "board-weeks per week", "work the security review and change board can do each week", "hand-set"),
     _p("review", "review_work", 2.4, 0.0, 50.0, "board-weeks", "review work one request needs at full strictness (scaled by strictness)", "calibrated"),
     _p("review", "review_collab_saving", 0.5, 0.0, 1.0, "share", "share of review work saved at full collaboration (requirements agreed up front)", "alignment"),
     # --- build ---------------------------------------------------------------------------
-    _p("build", "change_budget", 26.0, 0.0, 1000.0, "person-weeks per week", "technology change budget granted each week (priced in IT person-weeks)", "calibrated"),
+    _p("build", "change_budget", 26.0, 0.0, 1000.0, "person-weeks per week", "technology change budget granted each week (priced in IT person-weeks)", "hand-set"),
     _p("build", "budget_collab_bonus", 0.3, 0.0, 2.0, "share", "extra budget granted at full collaboration (jointly developed plans win support)", "evolving-roles"),
     _p("build", "it_core_capacity", 1.0, 0.0, 100.0, "person-weeks per week per agent", "capacity each IT agent has from the run budget, whatever the split", "design"),
     _p("build", "team_rate", 2.0, 0.1, 100.0, "person-weeks per week", "most effort one request can absorb per week, at IT or an agency", "design"),
@@ -100,12 +100,12 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("security", "controls_base", 1.5, 0.0, 20.0, "control units", "security controls on an official system with no governance", "design"),
     _p("security", "controls_governance", 4.0, 0.0, 50.0, "control units", "extra controls on an official system at full strictness", "design"),
     _p("security", "controls_shadow", 1.5, 0.0, 20.0, "control units", "controls on a shadow tool bought in the open", "partnering"),
-    _p("security", "underground", 0.8, 0.0, 1.0, "share", "share of a shadow tool's controls lost at full strictness (personal accounts, no SSO)", "design (ODD §8)"),
+    _p("security", "underground", 0.8, 0.0, 1.0, "share", "share of a shadow tool's controls lost at full strictness (personal accounts, no SSO)", "calibrated"),
     _p("security", "pressure_controls", 0.4, 0.0, 1.0, "share", "share of controls skipped at maximum corner cutting", "Repenning & Sterman 2001"),
     _p("security", "workaround_exposure", 0.5, 0.0, 10.0, "x vulnerability", "weekly breach chance of a workaround (personal tool, spreadsheet by e-mail), relative to v", "design (ODD §8)"),
-    _p("security", "vulnerability", 0.0025, 0.0, 1.0, "per system per week", "weekly breach chance of a system with no controls (Gordon-Loeb v)", "calibrated"),
+    _p("security", "vulnerability", 0.0025, 0.0, 1.0, "per system per week", "weekly breach chance of a system with no controls (Gordon-Loeb v)", "hand-set"),
     _p("security", "gl_alpha", 1.0, 0.0, 100.0, "per control unit", "Gordon-Loeb productivity of controls (a)", "Gordon & Loeb 2002"),
-    _p("security", "gl_beta", 1.0, 0.1, 10.0, "-", "Gordon-Loeb curvature (b)", "Gordon & Loeb 2002"),
+    _p("security", "gl_beta", 1.0, 0.1, 10.0, "-", "Gordon-Loeb curvature (b)", "calibrated"),
     # --- estate and discovery ------------------------------------------------------------
     _p("estate", "initial_systems", 500, 0, 100_000, "systems", "systems live when the firm starts (official and shadow)", "design"),
     _p("estate", "initial_shadow_share", 0.12, 0.0, 1.0, "share", "share of the starting estate that is shadow", "partnering"),

@@ -84,6 +84,29 @@ def predictive_rows(predictive: pd.DataFrame, targets: Targets) -> list[list[str
     return rows
 
 
+GENERATION_COLUMNS = [
+    "generation",
+    "tolerance",
+    "particles simulated",
+    "acceptance",
+    "effective sample size",
+]
+
+
+def generation_rows(populations: pd.DataFrame) -> list[list[str]]:
+    """One row per ABC generation (``populations.csv``), for the markdown and HTML pages."""
+    return [
+        [
+            str(int(r.generation)),
+            f"{r.tolerance:.3g}",
+            f"{int(r.simulations):,}",
+            f"{r.acceptance:.2f}",
+            f"{r.ess:.0f}",
+        ]
+        for r in populations.itertuples()
+    ]
+
+
 def fact_rows(results: Sequence[FactResult]) -> list[list[str]]:
     return [[r.fact, r.measured, r.band, "PASS" if r.passed else "**FAIL**"] for r in results]
 
@@ -106,19 +129,7 @@ def page(
     missed = [
         row[0] for row in predictive_rows(predictive, targets) if float(row[4].rstrip("%")) < 50
     ]
-    generations = markdown_table(
-        ["generation", "tolerance", "particles simulated", "acceptance", "effective sample size"],
-        [
-            [
-                str(int(r.generation)),
-                f"{r.tolerance:.3g}",
-                f"{int(r.simulations):,}",
-                f"{r.acceptance:.2f}",
-                f"{r.ess:.0f}",
-            ]
-            for r in populations.itertuples()
-        ],
-    )
+    generations = markdown_table(GENERATION_COLUMNS, generation_rows(populations))
     out = [
         "# Calibration",
         "",
@@ -305,19 +316,7 @@ def calibration_html(folder: Path) -> str:
         "predictive": _table(
             ["target", "statistic", "band", "predictive", "in band", "source"], predicted, 2
         ),
-        "generations": _table(
-            ["generation", "tolerance", "particles simulated", "acceptance", "ESS"],
-            [
-                [
-                    str(int(r.generation)),
-                    f"{r.tolerance:.3g}",
-                    f"{int(r.simulations):,}",
-                    f"{r.acceptance:.2f}",
-                    f"{r.ess:.0f}",
-                ]
-                for r in populations.itertuples()
-            ],
-        ),
+        "generations": _table(GENERATION_COLUMNS, generation_rows(populations)),
         "posterior_figures": embedded(
             "posterior", "Weighted marginals and pairwise densities (x range = prior)"
         ),

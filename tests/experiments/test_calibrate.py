@@ -63,8 +63,10 @@ def tiny(tmp_path: Path) -> Path:
         (lambda t: t.replace("effort_mean = {", "governance = {"), "cannot be calibrated"),
         (lambda t: t.replace("tolerance = 0.05", "tolerance = 0"), "tolerance > 0"),
         (lambda t: t.replace("population = 5", "population = 10000000"), "population = 10000000"),
+        (lambda t: t.replace("range = [2.0, 6.0]", "range = 4.0"), "allowed: [lo, hi]"),
+        (lambda t: t.replace("range = [2.0, 6.0]", "range = [6.0, 2.0]"), "lo < hi"),
     ],
-    ids=["output", "band", "unknown key", "lever", "tolerance", "population"],
+    ids=["output", "band", "unknown key", "lever", "tolerance", "population", "range", "empty"],
 )
 def test_a_bad_targets_file_is_one_line(tiny: Path, edit, said: str) -> None:
     tiny.write_text(edit(TINY), encoding="utf-8")
