@@ -170,6 +170,7 @@ def calibrate(
                 prior,
                 lambda x, x0: distance(targets, x),
                 population_size=targets.population,
+                transitions=pyabc.MultivariateNormalTransition(scaling=targets.kernel_scaling),
                 sampler=pyabc.sampler.SingleCoreSampler(),
             )
 

@@ -7,6 +7,7 @@ A targets file (TOML, checked like every other file: one line naming the file an
     replicates = 4           # runs per setting for each particle (common random numbers)
     population = 200         # particles per ABC-SMC generation
     generations = 6          # at most this many generations
+    kernel_scaling = 4.0     # variance of the proposal kernel, times pyabc's (default 1)
     [base]                   # parameters every run gets (e.g. a shorter run), optional
     weeks = 104
 
@@ -78,6 +79,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "replicates": "runs per setting for each particle (whole number, 1 to 100)",
     "population": "particles per generation (whole number, 2 to 100,000)",
     "generations": "most generations (whole number, 1 to 100)",
+    "kernel_scaling": "the proposal kernel's variance, times Silverman's rule (number, 0.1 to 100)",
     "base": "a table of parameters every run gets",
     "targets": "[[targets]] tables: output, at, band or value and tolerance, source, weight",
     "parameters": "a table of the parameters to calibrate: name = { range = [lo, hi] } or {}",
@@ -194,6 +196,7 @@ class Targets:
     priors: dict[str, tuple[float, float]]
     path: Path | None = None
     text: str = field(default="", repr=False)
+    kernel_scaling: float = 1.0
 
     @property
     def settings(self) -> list[dict[str, float]]:
@@ -231,6 +234,16 @@ def load_targets(path: str | Path) -> Targets:
     replicates = _whole(data, "replicates", where, 1, min(100, MAX_REPLICATES), 4)
     population = _whole(data, "population", where, 2, MAX_PARTICLES, 100)
     generations = _whole(data, "generations", where, 1, 100, 5)
+    kernel_scaling = data.get("kernel_scaling", 1.0)
+    if (
+        isinstance(kernel_scaling, bool)
+        or not isinstance(kernel_scaling, int | float)
+        or not 0.1 <= kernel_scaling <= 100
+    ):
+        raise TargetsError(
+            f"{where}: kernel_scaling = {toml_repr(kernel_scaling)} is not allowed; allowed: "
+            "a number from 0.1 to 100"
+        )
     base = _table(data.get("base", {}), "base", where)
     base = {k: parameter_value(k, v, f"base.{k}", where, TargetsError) for k, v in base.items()}
     items = data["targets"]
@@ -256,6 +269,7 @@ def load_targets(path: str | Path) -> Targets:
         priors=priors,
         path=path,
         text=text,
+        kernel_scaling=float(kernel_scaling),
     )
 
 

@@ -65,8 +65,19 @@ def tiny(tmp_path: Path) -> Path:
         (lambda t: t.replace("population = 5", "population = 10000000"), "population = 10000000"),
         (lambda t: t.replace("range = [2.0, 6.0]", "range = 4.0"), "allowed: [lo, hi]"),
         (lambda t: t.replace("range = [2.0, 6.0]", "range = [6.0, 2.0]"), "lo < hi"),
+        (lambda t: t.replace("seed = 3", "seed = 3\nkernel_scaling = 0"), "kernel_scaling = 0"),
     ],
-    ids=["output", "band", "unknown key", "lever", "tolerance", "population", "range", "empty"],
+    ids=[
+        "output",
+        "band",
+        "unknown key",
+        "lever",
+        "tolerance",
+        "population",
+        "range",
+        "empty",
+        "kernel",
+    ],
 )
 def test_a_bad_targets_file_is_one_line(tiny: Path, edit, said: str) -> None:
     tiny.write_text(edit(TINY), encoding="utf-8")
