@@ -22,7 +22,11 @@ Sections:
    and runs with 10k and 100k customers;
 4. peak memory: tracemalloc for one default run, ru_maxrss of this process, and the peak
    RSS of a fresh process before and after one default run;
-5. with ``--profile``, the wall time of each step of the weekly cycle in default runs, then
+5. ratios to Mesa's own ``BoltzmannWealth`` example at 10,000 agents (100 x 100 grid),
+   measured side by side in this process because these machines' absolute speed drifts: a
+   default run against one Boltzmann step, and a dtsim step at 10,000 customers against a
+   Boltzmann step, per agent-step;
+6. with ``--profile``, the wall time of each step of the weekly cycle in default runs, then
    the top functions of a cProfile of 5 default runs.
 """
 
@@ -71,6 +75,11 @@ TARGET_RUN_MS = 50.0  # one default run (construct + run), after import
 # more than this factor (1.5 is a log-log slope of 1.09 over two decades; fixed per-call
 # overheads make small populations dearer per customer, caches make big ones dearer).
 LINEAR_TOLERANCE = 1.5
+# Against Mesa's BoltzmannWealth at 10,000 agents (issue 12): a default run costs at most one
+# of its steps, and a dtsim step at 10,000 customers is this many times cheaper per agent-step.
+TARGET_RUN_PER_BOLTZMANN_STEP = 1.0
+TARGET_AGENT_STEP_RATIO = 140.0
+BOLTZMANN_AGENTS = 10_000
 # The per-agent loop and the vectorised update agree to rounding (sums in another order).
 MATCH_TOLERANCE = 1e-9
 
@@ -287,7 +296,53 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
 
 
-# === 5. profile =============================================================================
+# === 5. against Mesa's BoltzmannWealth =====================================================
+
+
+def bench_boltzmann(steps: int, repeats: int) -> float:
+    """Median seconds per step of Mesa's BoltzmannWealth example, 10,000 agents on 100 x 100.
+
+    The median of ``repeats`` models, each the best of ``steps`` steps after one warm-up step.
+    """
+    from mesa.examples.basic.boltzmann_wealth_model.model import (
+        BoltzmannScenario,
+        BoltzmannWealth,
+    )
+
+    per_model = []
+    for seed in range(repeats):
+        model = BoltzmannWealth(
+            BoltzmannScenario(n=BOLTZMANN_AGENTS, width=100, height=100, rng=seed)
+        )
+        model.step()
+        times = []
+        for _ in range(steps):
+            t0 = time.perf_counter()
+            model.step()
+            times.append(time.perf_counter() - t0)
+        per_model.append(min(times))
+    return statistics.median(per_model)
+
+
+def bench_step(n_customers: int, repeats: int) -> tuple[float, int]:
+    """Median seconds per weekly step of a model with ``n_customers``, and its agent count.
+
+    Agents are every registered Mesa agent (marketing, IT and customers).
+    """
+    per_model = []
+    agents = 0
+    for seed in range(repeats):
+        model = DigitalTransformationModel(rng=seed, n_customers=n_customers)
+        agents = len(model.agents)
+        weeks = 52
+        t0 = time.perf_counter()
+        for _ in range(weeks):
+            model.step()
+        per_model.append((time.perf_counter() - t0) / weeks)
+    return statistics.median(per_model), agents
+
+
+# === 6. profile =============================================================================
 
 
 # Calls inside a step of the cycle, timed too: (class, method, step it is called from).
@@ -356,7 +411,7 @@ def phase_breakdown(runs: int = 5) -> None:
         print(f"  {label:<52} {seconds / runs * 1e3:7.2f} ms  {seconds / total:6.1%}")
 
     print(
-        f"\n[5] where a default run's time goes: wall time per part, mean of {runs} runs "
+        f"\n[6] where a default run's time goes: wall time per part, mean of {runs} runs "
         f"(total {total / runs * 1e3:.1f} ms a run = 100%)"
     )
     row("weekly cycle, all weeks (warm-up included)", spent["cycle"])
@@ -383,7 +438,7 @@ def profile(runs: int = 5, top: int = 25) -> None:
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out)
         stats.sort_stats(order).print_stats(top)
-        print(f"\n[5] cProfile of {runs} default runs (construct + run), top {top} by {order}")
+        print(f"\n[6] cProfile of {runs} default runs (construct + run), top {top} by {order}")
         print(out.getvalue().split("\n", 1)[1].strip("\n"))  # drop pstats' blank first line
 
 
@@ -520,6 +575,29 @@ def main(argv: list[str] | None = None) -> int:
             f"import of simulation.model.model took {import_ms:.0f} ms)"
         )
 
+    # --- 5 ----------------------------------------------------------------------------------
+    b_repeats = 3 if quick else 5
+    b_step = bench_boltzmann(3 if quick else 5, b_repeats)
+    step_s, step_agents = bench_step(BOLTZMANN_AGENTS, 2 if quick else 3)
+    run_ratio = d["median"] / b_step
+    agent_step_ratio = (b_step / BOLTZMANN_AGENTS) / (step_s / step_agents)
+    print(
+        f"\n[5] against Mesa's BoltzmannWealth example ({fmt_n(BOLTZMANN_AGENTS)} agents, "
+        f"100 x 100 grid, median of {b_repeats} models)"
+    )
+    print(
+        f"  Boltzmann step: {b_step * 1e3:.1f} ms "
+        f"({b_step / BOLTZMANN_AGENTS * 1e9:.0f} ns/agent-step)"
+    )
+    print(
+        f"  default run / Boltzmann step: {run_ratio:.2f} (run median {d['median'] * 1e3:.1f} ms)"
+    )
+    print(
+        f"  dtsim step at {fmt_n(BOLTZMANN_AGENTS)} customers: {step_s * 1e3:.2f} ms for "
+        f"{fmt_n(step_agents)} agents ({step_s / step_agents * 1e9:.1f} ns/agent-step): "
+        f"{agent_step_ratio:.0f}x faster per agent-step than a Boltzmann step"
+    )
+
     # --- targets ----------------------------------------------------------------------------
     print("\nTARGETS (from the issue)")
     rows = [
@@ -537,6 +615,16 @@ def main(argv: list[str] | None = None) -> int:
             f"cost linear in customers (100k/1k per-customer <= {LINEAR_TOLERANCE})",
             f"{ratio:.2f}",
             ratio <= LINEAR_TOLERANCE,
+        ),
+        (
+            f"default run <= {TARGET_RUN_PER_BOLTZMANN_STEP:g} Boltzmann step (10k agents)",
+            f"{run_ratio:.2f} steps",
+            run_ratio <= TARGET_RUN_PER_BOLTZMANN_STEP,
+        ),
+        (
+            f"step at 10k customers >= {TARGET_AGENT_STEP_RATIO:.0f}x Boltzmann per agent-step",
+            f"{agent_step_ratio:.0f}x",
+            agent_step_ratio >= TARGET_AGENT_STEP_RATIO,
         ),
     ]
     for label, measured, ok in rows:
