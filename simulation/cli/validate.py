@@ -109,6 +109,22 @@ def add_calibrate(commands: Any) -> None:
         help="with --adopt: a `dtsim validate --robustness` table measured at the adopted "
         "defaults, for the page",
     )
+    calibrate.add_argument(
+        "--check",
+        type=common.replicate_count,
+        default=None,
+        metavar="R",
+        help="after the calibration: simulate every posterior particle and the point "
+        "estimate again at R replicates (DIR/check-R<R>-seed<S>.csv, resumable) and print "
+        "how many meet every target",
+    )
+    calibrate.add_argument(
+        "--check-seed",
+        type=common.seed,
+        default=1,
+        metavar="S",
+        help="with --check: the seed of its replicates (default 1)",
+    )
     calibrate.set_defaults(handler=cmd_calibrate)
 
 
@@ -132,14 +148,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise common.UsageError(str(exc)) from None
     import pandas as pd
 
-    from simulation.experiments.calibrate import PREDICTIVE
+    from simulation.experiments.calibrate import FIGURES, PREDICTIVE
     from simulation.viz.calibration_plots import (
         diagnostics_figure,
         posterior_figure,
         predictive_figure,
     )
 
-    figures = report.out / "figures"
+    figures = report.out / FIGURES
     figures.mkdir(exist_ok=True)
     paths = [
         *posterior_figure(report.posterior, targets, figures),
@@ -149,6 +165,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for line in summary_lines(report, targets):
         print(line)
     print(f"wrote {len(paths)} figures in {figures}")
+    if args.check is not None:
+        from simulation.experiments.calibrate import check_lines, check_path, check_posterior
+
+        check = check_posterior(
+            report.out, args.check, args.check_seed, args.workers, args.scheduler, progress=True
+        )
+        for line in check_lines(check, targets):
+            print(line)
+        print(f"wrote {check_path(report.out, args.check, args.check_seed)}")
     if not args.adopt:
         return 0
     return _adopt(args, report, targets, figures)

@@ -56,6 +56,7 @@ POSTERIOR = "posterior.parquet"
 POPULATIONS = "populations.csv"
 PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
+FIGURES = "figures"
 PROGRESS_EVERY = 50
 MIN_ESS_SHARE = 0.25
 """``--adopt`` refuses a posterior whose effective sample size is below this share of the
@@ -214,6 +215,14 @@ def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
     if fresh and folder.is_dir():
         for name in FILES:
             (folder / name).unlink(missing_ok=True)
+        for check in folder.glob("check-R*-seed*.csv"):  # checks of the posterior deleted
+            check.unlink()
+        figures = folder / FIGURES
+        if figures.is_dir():  # the command's figures; a folder of anything else stays
+            for figure in [*figures.glob("*.png"), *figures.glob("*.svg")]:
+                figure.unlink()
+            if not any(figures.iterdir()):
+                figures.rmdir()
     folder.mkdir(parents=True, exist_ok=True)
     copy = folder / TARGETS_FILE
     if copy.exists():
@@ -370,6 +379,96 @@ def _atomic(path: Path, write: Any) -> None:
     os.replace(tmp, path)
 
 
+CHECK_POINT = -1
+"""The ``particle`` of the point estimate's row in a posterior check."""
+
+
+def check_path(folder: Path, replicates: int, seed: int) -> Path:
+    return Path(folder) / f"check-R{replicates}-seed{seed}.csv"
+
+
+def check_posterior(
+    folder: Path | str,
+    replicates: int,
+    seed: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Every posterior particle, and the point estimate, simulated again at ``replicates``
+    replicates from ``seed``: whether the targets hold beyond the one particle's luck.
+
+    The calibration accepts a particle on few replicates, so its predictive values carry
+    that noise; this is the check before adopting. One row per parameter set (``particle``
+    its row in ``posterior.parquet``, :data:`CHECK_POINT` the point estimate), appended to
+    ``check-R<replicates>-seed<seed>.csv`` in the folder as each finishes: a killed check
+    resumes where it stopped."""
+    import dataclasses
+
+    folder = Path(folder)
+    if not (folder / POSTERIOR).is_file():
+        raise CalibrationError(f"{folder}: no {POSTERIOR}; run the calibration first")
+    targets = dataclasses.replace(load_targets(folder / TARGETS_FILE), replicates=replicates)
+    posterior = pd.read_parquet(folder / POSTERIOR)
+    sets = {CHECK_POINT: {k: v for k, (v, _, _) in point_estimate(posterior, targets).items()}}
+    weights = {CHECK_POINT: 0.0}
+    for i, (_, row) in enumerate(posterior.iterrows()):
+        sets[i] = {name: float(row[name]) for name in targets.priors}
+        weights[i] = float(row["weight"])
+    path = check_path(folder, replicates, seed)
+    done = set(pd.read_csv(path)["particle"].astype(int)) if path.is_file() else set()
+    names = [t.name for t in targets.targets]
+    started = time.perf_counter()
+    tasks = len(targets.settings) * replicates
+    with open_executor(workers, scheduler, tasks, min_pool=POOL_MIN_RUNS) as executor:
+        for n, (particle, theta) in enumerate(sets.items(), 1):
+            if particle in done:
+                continue
+            sim = simulate(targets, theta, seed, executor)
+            out = [t.name for t in targets.targets if not t.low <= sim[t.name] <= t.high]
+            row = {
+                "particle": particle,
+                "weight": weights[particle],
+                "distance": distance(targets, sim),
+                "misses": len(out),
+                **{name: sim[name] for name in names},
+            }
+            new = not path.is_file()
+            pd.DataFrame([row]).to_csv(path, mode="a", header=new, **CSV_OPTIONS)
+            if progress and n % PROGRESS_EVERY == 0:
+                elapsed = time.perf_counter() - started
+                print(f"  {n} of {len(sets)} checked in {elapsed:.0f} s", file=sys.stderr)
+    return pd.read_csv(path)
+
+
+def check_lines(check: pd.DataFrame, targets: Targets) -> list[str]:
+    """A posterior check in words: how many particles meet every target, and each target's
+    misses, most missed first; then the point estimate's misses with their values."""
+    particles = check[check["particle"] != CHECK_POINT]
+    lines = [
+        f"{int((particles['misses'] == 0).sum())} of {len(particles)} posterior particles "
+        "meet every target; particles out of each target's band:"
+    ]
+    missed = {
+        t.name: int((~particles[t.name].between(t.low, t.high)).sum()) for t in targets.targets
+    }
+    width = max(map(len, missed))
+    for name, count in sorted(missed.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name:<{width}}  {count}")
+    point = check[check["particle"] == CHECK_POINT]
+    if len(point):
+        row = point.iloc[0]
+        outs = [
+            f"{t.name} {row[t.name]:.3g} (band {t.low:g}-{t.high:g})"
+            for t in targets.targets
+            if not t.low <= row[t.name] <= t.high
+        ]
+        lines.append(
+            f"the point estimate misses {len(outs)}" + (": " + "; ".join(outs) if outs else "")
+        )
+    return lines
+
+
 def summary_lines(report: CalibrationReport, targets: Targets) -> list[str]:
     """What a researcher reads first: each parameter's weighted mean and 95% interval."""
     lines = [
@@ -396,6 +495,8 @@ __all__ = [
     "CalibrationError",
     "CalibrationReport",
     "calibrate",
+    "check_lines",
+    "check_posterior",
     "distance",
     "point_estimate",
     "simulate",

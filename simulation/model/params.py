@@ -59,7 +59,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("requests", "it_request_ratio", 0.2, 0.0, 5.0, "ratio", "IT's own request rate relative to marketing's (F2: over 80% from marketing)", "best-friends"),
     _p("requests", "effort_mean", 6.0, 0.1, 100.0, "person-weeks", "mean build effort of a request (gamma distributed)", "calibrated"),
     _p("requests", "effort_shape", 2.0, 0.2, 50.0, "-", "gamma shape of request effort (higher = less spread)", "design"),
-    _p("requests", "deadline_mean", 10.0, 1.0, 104.0, "weeks", "mean deadline (urgency) of a request, exponential around it plus 2 weeks", "hand-set"),
+    _p("requests", "deadline_mean", 10.0, 1.0, 104.0, "weeks", "mean deadline (urgency) of a request, exponential around it plus 2 weeks", "calibrated"),
     _p("requests", "needs_it_share", 0.35, 0.0, 1.0, "share", "share of requests touching systems of record (CRM, billing): no shadow tool can serve them", "best-friends"),
     _p("requests", "channels_per_request", 1.6, 1.0, 4.0, "channels", "mean customer channels (web, mobile, store, social) a request touches", "best-friends"),
     # --- channel choice (logit) ----------------------------------------------------------
@@ -84,7 +84,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("build", "change_budget", 26.0, 0.0, 1000.0, "person-weeks per week", "technology change budget granted each week (priced in IT person-weeks)", "hand-set"),
     _p("build", "budget_collab_bonus", 0.3, 0.0, 2.0, "share", "extra budget granted at full collaboration (jointly developed plans win support)", "evolving-roles"),
     _p("build", "it_core_capacity", 1.0, 0.0, 100.0, "person-weeks per week per agent", "capacity each IT agent has from the run budget, whatever the split", "design"),
-    _p("build", "team_rate", 2.0, 0.1, 100.0, "person-weeks per week", "most effort one request can absorb per week, at IT or an agency", "design"),
+    _p("build", "team_rate", 2.0, 0.1, 100.0, "person-weeks per week", "most effort one request can absorb per week, at IT or an agency", "calibrated"),
     _p("build", "coordination_cost", 0.15, 0.0, 0.9, "share", "share of IT capacity spent in joint planning at full collaboration", "alignment"),
     _p("build", "scope_collab_saving", 0.25, 0.0, 0.9, "share", "build effort saved at full collaboration: requirements agreed up front, no gold-plating", "alignment"),
     _p("build", "controls_effort", 0.3, 0.0, 3.0, "share", "extra build effort for security controls and change records at full strictness", "need-of-the-hour"),

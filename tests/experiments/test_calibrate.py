@@ -126,6 +126,52 @@ def test_the_command_writes_figures_and_refuses_other_targets(
     assert "holds a calibration of other targets" in capsys.readouterr().err
 
 
+def test_a_posterior_check_resimulates_every_particle_and_resumes(
+    tiny: Path, tmp_path: Path, capsys
+) -> None:
+    """--check R: every posterior particle and the point estimate at R replicates, one CSV
+    row each as it finishes; a check cut short resumes to the same table; its summary counts
+    what the table holds."""
+    from simulation.experiments.calibrate import (
+        CHECK_POINT,
+        check_lines,
+        check_path,
+        check_posterior,
+        distance,
+        simulate,
+    )
+    from simulation.experiments.engine import open_executor
+
+    out = tmp_path / "cal"
+    argv = ["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--check", "2"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    path = check_path(out, 2, 1)
+    check = pd.read_csv(path)
+    posterior = pd.read_parquet(out / POSTERIOR)
+    assert sorted(check["particle"]) == [CHECK_POINT, *range(len(posterior))]
+    targets = dataclasses.replace(load_targets(tiny), replicates=2)
+    # One particle, simulated again by hand at the same seed: the same values.
+    row = check[check["particle"] == 1].iloc[0]
+    theta = {"effort_mean": float(posterior["effort_mean"].iloc[1])}
+    with open_executor(1, None, 1) as executor:
+        sim = simulate(targets, theta, 1, executor)
+    for t in targets.targets:
+        assert row[t.name] == pytest.approx(sim[t.name], rel=1e-9)
+    assert row["distance"] == pytest.approx(distance(targets, sim))
+    meets = int(((check["particle"] != CHECK_POINT) & (check["misses"] == 0)).sum())
+    assert printed.count(f"{meets} of {len(posterior)} posterior particles meet every target") == 1
+    assert check_lines(check, targets)[0] in printed
+    # Cut short after three rows (as a kill leaves it): the same command completes it.
+    whole = path.read_text(encoding="utf-8")
+    path.write_text("".join(whole.splitlines(keepends=True)[:4]), encoding="utf-8")
+    resumed = check_posterior(out, 2, 1, workers=1)
+    assert path.read_text(encoding="utf-8") == whole and len(resumed) == len(check)
+    # --fresh starts over without the old check.
+    assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--fresh"]) == 0
+    assert not path.exists()
+
+
 # --- derived statistics ------------------------------------------------------------------------
 DERIVED = """
 [[targets]]
