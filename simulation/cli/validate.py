@@ -98,6 +98,13 @@ def add_calibrate(commands: Any) -> None:
         "(simulation/model/calibrated.toml), measure F1-F7 at them and write "
         "docs/CALIBRATION.md",
     )
+    calibrate.add_argument(
+        "--point",
+        choices=("median", "checked"),
+        default="median",
+        help="with --adopt: the defaults are each marginal's weighted median (default), or "
+        "the particle that met every target with the smallest distance in --check",
+    )
     common.fact_replicates_option(
         calibrate, "--facts-replicates", "with --adopt: replicates per setting of the F1-F7 check"
     )
@@ -133,6 +140,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from simulation.experiments.calibrate import CalibrationError, calibrate, summary_lines
     from simulation.experiments.targets import TargetsError, load_targets
 
+    if args.point != "median" and not args.adopt:
+        raise common.UsageError(f"--point {args.point}: only with --adopt")
+    if args.point == "checked" and args.check is None:
+        raise common.UsageError("--point checked: needs --check R, the check it reads")
     try:
         targets = load_targets(args.targets)
         report = calibrate(
@@ -187,7 +198,12 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
     import time
 
     from simulation.experiments import robustness, validation
-    from simulation.experiments.calibrate import point_estimate, write_calibrated
+    from simulation.experiments.calibrate import (
+        CalibrationError,
+        check_path,
+        point_estimate,
+        write_calibrated,
+    )
     from simulation.model.params import CALIBRATED_FILE, DECLARED
     from simulation.report.calibration import page
 
@@ -209,8 +225,16 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
         )
     if args.robustness is not None and not args.robustness.is_file():
         raise common.UsageError(f"--robustness {args.robustness}: no such file")
-    estimate = point_estimate(report.posterior, targets)
-    write_calibrated(estimate, report.out, CALIBRATED_FILE)
+    check = None
+    if args.point == "checked":
+        import pandas as pd
+
+        check = pd.read_csv(check_path(report.out, args.check, args.check_seed))
+    try:
+        estimate = point_estimate(report.posterior, targets, check)
+    except CalibrationError as exc:
+        raise common.UsageError(f"--point checked: {exc}; not adopted") from None
+    write_calibrated(estimate, report.out, CALIBRATED_FILE, args.point)
     print(f"adopted the point estimate as the defaults: {CALIBRATED_FILE}")
     point = {name: value for name, (value, _, _) in estimate.items()}
     replicates, seed = args.facts_replicates, 12345
@@ -243,6 +267,7 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
         note,
         command,
         table,
+        args.point,
     )
     (docs / "CALIBRATION.md").write_text(text, encoding="utf-8")
     print(validation.summary_line(facts))

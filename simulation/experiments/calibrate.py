@@ -195,6 +195,9 @@ def calibrate(
         abc = smc()
         abc.load(history_url, 1)
         history = abc.history
+    if _generations_done(folder) > done:  # a new posterior: checks of the old one are stale
+        for check in folder.glob("check-R*-seed*.csv"):
+            check.unlink()
     report = _write(folder, targets, history, argv)
     if failure is not None:
         generation, error = failure
@@ -341,29 +344,67 @@ def _write(
     )
 
 
+POINTS = {
+    "median": "the weighted median of each marginal",
+    "checked": "the posterior particle that met every target with the smallest distance when "
+    "checked again at more replicates (--check)",
+}
+"""The point estimates ``--adopt`` can make the defaults, as its page names them."""
+
+
 def point_estimate(
-    posterior: pd.DataFrame, targets: Targets
+    posterior: pd.DataFrame,
+    targets: Targets,
+    check: pd.DataFrame | None = None,
 ) -> dict[str, tuple[float, float, float]]:
-    """Each calibrated parameter's weighted median (3 significant figures) and its central
-    95% interval: the defaults ``--adopt`` writes. Marginal medians, not the best particle:
-    one particle's luck with its seeds would otherwise become the model's defaults."""
+    """Each calibrated parameter's point estimate (3 significant figures) and its central
+    95% interval: the defaults ``--adopt`` writes.
+
+    Without ``check``, the weighted marginal medians: no one particle's luck with its seeds
+    becomes the defaults. With a posterior check (:func:`check_posterior`), the particle
+    that met every target there with the smallest distance: a posterior shaped like a ridge
+    has marginal medians off the ridge, where the targets fail (docs/calibrate.md)."""
     w = posterior["weight"].to_numpy(float)
+    chosen = None
+    if check is not None:
+        chosen = best_checked(check)
+        if chosen is None:
+            raise CalibrationError(
+                f"none of the {int((check['particle'] != CHECK_POINT).sum())} posterior "
+                "particles meets every target in the check; no particle to adopt"
+            )
     out = {}
     for name in targets.priors:
         x = posterior[name].to_numpy(float)
         low, high = (weighted_quantile(x, w, q) for q in (0.025, 0.975))
-        median = float(f"{weighted_quantile(x, w, 0.5):.3g}")
-        out[name] = (min(max(median, low), high), low, high)
+        if chosen is None:
+            value = float(f"{weighted_quantile(x, w, 0.5):.3g}")
+            out[name] = (min(max(value, low), high), low, high)
+        else:  # a particle may lie outside the marginal's central 95%: the interval widens
+            value = float(f"{float(posterior[name].iloc[chosen]):.3g}")
+            out[name] = (value, min(low, value), max(high, value))
     return out
 
 
+def best_checked(check: pd.DataFrame) -> int | None:
+    """The posterior row of the checked particle that met every target with the smallest
+    distance (ties: the lower row), or None when none met them all."""
+    meets = check[(check["particle"] != CHECK_POINT) & (check["misses"] == 0)]
+    if not len(meets):
+        return None
+    return int(meets.sort_values(["distance", "particle"]).iloc[0]["particle"])
+
+
 def write_calibrated(
-    estimate: dict[str, tuple[float, float, float]], folder: Path, path: Path
+    estimate: dict[str, tuple[float, float, float]],
+    folder: Path,
+    path: Path,
+    point: str = "median",
 ) -> None:
     """``simulation/model/calibrated.toml``: the point estimates params.py adopts."""
     lines = [
-        "# The calibrated defaults: the posterior point estimate (weighted median) of each",
-        "# parameter and its central 95% interval. Written by `dtsim calibrate --adopt` from",
+        f"# The calibrated defaults: the posterior point estimate ({POINTS[point]}) of each",
+        "# parameter and its posterior interval. Written by `dtsim calibrate --adopt` from",
         f"# {folder.name}/ (docs/CALIBRATION.md); do not edit by hand.",
         "",
         "[parameters]",
@@ -455,6 +496,13 @@ def check_lines(check: pd.DataFrame, targets: Targets) -> list[str]:
     width = max(map(len, missed))
     for name, count in sorted(missed.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {name:<{width}}  {count}")
+    best = best_checked(check)
+    if best is not None:
+        distance = float(check.loc[check["particle"] == best, "distance"].iloc[0])
+        lines.append(
+            f"the closest that meets every target: particle {best} (distance {distance:.3g}; "
+            "--adopt --point checked adopts it)"
+        )
     point = check[check["particle"] == CHECK_POINT]
     if len(point):
         row = point.iloc[0]

@@ -19,6 +19,7 @@ import pandas as pd
 from simulation.experiments.calibrate import (
     HISTORY,
     MANIFEST,
+    POINTS,
     POPULATIONS,
     POSTERIOR,
     PREDICTIVE,
@@ -120,6 +121,7 @@ def page(
     facts_note: str,
     command: str,
     robustness: str | None = None,
+    point: str = "median",
 ) -> str:
     """The whole page, in markdown."""
     posterior = pd.read_parquet(folder / POSTERIOR)
@@ -174,9 +176,10 @@ def page(
         "",
         "## The posterior and the adopted defaults",
         "",
-        "The adopted default is the weighted median of each marginal, to three significant",
-        "figures; the interval is the marginal's central 95%. *Width* is that interval as a",
-        "share of the prior range: near 100%, the targets say little about the parameter.",
+        f"The adopted default is {POINTS[point]}, to three significant figures; the",
+        "interval is the marginal's central 95% (widened to the default where a particle",
+        "lies outside it). *Width* is that interval as a share of the prior range: near 100%,",
+        "the targets say little about the parameter.",
         "",
         markdown_table(
             ["parameter", "prior", "before", "posterior mean", "95% interval", "width", "default"],

@@ -167,6 +167,15 @@ def test_a_posterior_check_resimulates_every_particle_and_resumes(
     path.write_text("".join(whole.splitlines(keepends=True)[:4]), encoding="utf-8")
     resumed = check_posterior(out, 2, 1, workers=1)
     assert path.read_text(encoding="utf-8") == whole and len(resumed) == len(check)
+    # More generations make a new posterior: the check of the old one goes with it.
+    tiny.write_text(TINY.replace("generations = 2", "generations = 3"), encoding="utf-8")
+    assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 0
+    assert not path.exists()
+    assert main(argv) == 0 and path.is_file()
+    assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 0
+    assert path.is_file()  # nothing new ran: the check of the same posterior stays
+    capsys.readouterr()
+    tiny.write_text(TINY, encoding="utf-8")
     # --fresh starts over without the old check.
     assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--fresh"]) == 0
     assert not path.exists()
@@ -302,6 +311,56 @@ def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
     assert main([*argv, "--facts-replicates", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert "is not one" in err and "\n" not in err
+
+
+def test_adopt_point_checked_takes_the_closest_particle_that_met_every_target(
+    tiny: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """--adopt --point checked: the defaults are the values of the checked particle that met
+    every target with the smallest distance (not the marginal medians); with none that met
+    them all, nothing is adopted and the line says why."""
+    from simulation.experiments.calibrate import check_path
+    from simulation.model import params
+
+    root = tmp_path / "checkout"
+    (root / "docs").mkdir(parents=True)
+    (root / "simulation" / "model").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    calibrated = root / "simulation" / "model" / "calibrated.toml"
+    monkeypatch.setattr(params, "CALIBRATED_FILE", calibrated)
+    out = tmp_path / "cal"
+    check = ["--workers", "1", "--check", "2"]
+    assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
+    path = check_path(out, 2, 1)
+    table = pd.read_csv(path)
+    # Which particles met every target is set by hand: rows 1 and 3, row 3 the closer.
+    table["misses"] = 1
+    table.loc[table["particle"].isin([1, 3]), "misses"] = 0
+    table.loc[table["particle"] == 1, "distance"] = 0.2
+    table.loc[table["particle"] == 3, "distance"] = 0.1
+    table.to_csv(path, index=False)
+    argv = ["calibrate", str(tiny), "--out", str(out), *check, "--adopt", "--point", "checked"]
+    capsys.readouterr()
+    assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
+    assert "the closest that meets every target: particle 3" in capsys.readouterr().out
+    posterior = pd.read_parquet(out / POSTERIOR)
+    spec = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
+    assert spec.default == pytest.approx(float(f"{posterior['effort_mean'].iloc[3]:.3g}"))
+    assert spec.interval is not None and spec.interval[0] <= spec.default <= spec.interval[1]
+    page = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    assert "met every target with the smallest distance" in page
+    # None met them all: refused in one line, the defaults as they were.
+    before = calibrated.read_text(encoding="utf-8")
+    table["misses"] = 1
+    table.to_csv(path, index=False)
+    assert main([*argv, "--facts-replicates", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "none of the 5 posterior particles meets every target" in err and "\n" not in err
+    assert calibrated.read_text(encoding="utf-8") == before
+    # --point checked without the check it reads, or without --adopt: one line each.
+    for bad in ([*argv[:4], "--adopt", "--point", "checked"], [*argv[:4], "--point", "checked"]):
+        assert main(bad) == 2
+        assert "--point checked" in capsys.readouterr().err
 
 
 def test_the_calibrated_parameters_are_the_seed_facts_priors() -> None:
