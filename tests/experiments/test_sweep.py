@@ -348,15 +348,26 @@ def error_lines(err: str) -> list[str]:
 
 
 def _sweep_process(path: Path, out: Path, *options: str, **kwargs) -> subprocess.Popen:
-    """``dtsim sweep`` in a child process (its own session, so a test can kill its group)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "simulation", "sweep", str(path), "--out", str(out), *options],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=kwargs.pop("stderr", subprocess.DEVNULL),
-        start_new_session=True,
-        **kwargs,
-    )
+    """``dtsim sweep`` in a child process (its own session, so a test can kill its group).
+
+    A suite started in the background by a shell (``bash .ci/run &``) inherits SIGINT
+    ignored, and so would the child, which would then never see the Ctrl-C a test sends:
+    the child gets SIGINT's default, as a terminal gives it."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a Python handler would not survive exec
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "simulation", "sweep", str(path), "--out", str(out), *options],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=kwargs.pop("stderr", subprocess.DEVNULL),
+            start_new_session=True,
+            **kwargs,
+        )
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _wait_for_runs(process: subprocess.Popen, out: Path, n: int, timeout: float = 60) -> None:
