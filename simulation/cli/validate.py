@@ -176,6 +176,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for line in summary_lines(report, targets):
         print(line)
     print(f"wrote {len(paths)} figures in {figures}")
+    check = None
     if args.check is not None:
         from simulation.experiments.calibrate import check_lines, check_path, check_posterior
 
@@ -187,10 +188,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"wrote {check_path(report.out, args.check, args.check_seed)}")
     if not args.adopt:
         return 0
-    return _adopt(args, report, targets, figures)
+    return _adopt(args, report, targets, figures, check if args.point == "checked" else None)
 
 
-def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -> int:
+def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path, check: Any) -> int:
     """``--adopt``: the point estimate becomes the defaults; F1-F7 at them; the page."""
     import shlex
     import shutil
@@ -200,7 +201,6 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
     from simulation.experiments import robustness, validation
     from simulation.experiments.calibrate import (
         CalibrationError,
-        check_path,
         point_estimate,
         write_calibrated,
     )
@@ -225,11 +225,6 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path) -
         )
     if args.robustness is not None and not args.robustness.is_file():
         raise common.UsageError(f"--robustness {args.robustness}: no such file")
-    check = None
-    if args.point == "checked":
-        import pandas as pd
-
-        check = pd.read_csv(check_path(report.out, args.check, args.check_seed))
     try:
         estimate = point_estimate(report.posterior, targets, check)
     except CalibrationError as exc:

@@ -498,9 +498,9 @@ def check_lines(check: pd.DataFrame, targets: Targets) -> list[str]:
         lines.append(f"  {name:<{width}}  {count}")
     best = best_checked(check)
     if best is not None:
-        distance = float(check.loc[check["particle"] == best, "distance"].iloc[0])
+        closest = float(check.loc[check["particle"] == best, "distance"].iloc[0])
         lines.append(
-            f"the closest that meets every target: particle {best} (distance {distance:.3g}; "
+            f"the closest that meets every target: particle {best} (distance {closest:.3g}; "
             "--adopt --point checked adopts it)"
         )
     point = check[check["particle"] == CHECK_POINT]

@@ -277,12 +277,8 @@ def test_a_bad_derived_statistic_is_one_line(tiny: Path, edit, said: str) -> Non
     assert "\n" not in str(caught.value)
 
 
-def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
-    tiny: Path, tmp_path: Path, monkeypatch, capsys
-) -> None:
-    """--adopt in a (fake) checkout: calibrated.toml holds each parameter's point estimate
-    within its posterior interval, the declarations read it back, and the page says what
-    was measured; outside a checkout it is refused in one line."""
+def _checkout(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A fake checkout that --adopt may write to: its root and its calibrated.toml."""
     from simulation.model import params
 
     root = tmp_path / "checkout"
@@ -291,6 +287,18 @@ def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
     (root / "pyproject.toml").write_text("", encoding="utf-8")
     calibrated = root / "simulation" / "model" / "calibrated.toml"
     monkeypatch.setattr(params, "CALIBRATED_FILE", calibrated)
+    return root, calibrated
+
+
+def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
+    tiny: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """--adopt in a (fake) checkout: calibrated.toml holds each parameter's point estimate
+    within its posterior interval, the declarations read it back, and the page says what
+    was measured; outside a checkout it is refused in one line."""
+    from simulation.model import params
+
+    root, calibrated = _checkout(tmp_path, monkeypatch)
     out = tmp_path / "cal"
     argv = ["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--adopt"]
     code = main([*argv, "--facts-replicates", "2"])
@@ -322,12 +330,7 @@ def test_adopt_point_checked_takes_the_closest_particle_that_met_every_target(
     from simulation.experiments.calibrate import check_path
     from simulation.model import params
 
-    root = tmp_path / "checkout"
-    (root / "docs").mkdir(parents=True)
-    (root / "simulation" / "model").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("", encoding="utf-8")
-    calibrated = root / "simulation" / "model" / "calibrated.toml"
-    monkeypatch.setattr(params, "CALIBRATED_FILE", calibrated)
+    root, calibrated = _checkout(tmp_path, monkeypatch)
     out = tmp_path / "cal"
     check = ["--workers", "1", "--check", "2"]
     assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
