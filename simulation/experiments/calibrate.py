@@ -27,6 +27,7 @@ import math
 import os
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
 FIGURES = "figures"
 PROGRESS_EVERY = 50
+RUNS_PER_WORKER = 32
+"""A calibration's batch of particles gives each worker about this many runs."""
 MIN_ESS_SHARE = 0.25
 """``--adopt`` refuses a posterior whose effective sample size is below this share of the
 population: a few particles carrying all the weight are not a posterior to set defaults by."""
@@ -82,30 +85,41 @@ def simulate(
 ) -> dict[str, float]:
     """Each target's simulated value for parameters ``theta``: its statistic of the replicate
     means of its outputs at its lever settings; every setting runs the same replicate seeds."""
-    settings = targets.settings
-    jobs = [Job(resolve({**targets.base, **theta, **at})) for at in settings]
-    seeds = [replicate_seed(seed, r) for r in range(targets.replicates)]
-    tasks: list[tuple[Job, Task]] = [
-        (jobs[s], (s * len(seeds) + r, {}, run_seed))
-        for s in range(len(settings))
-        for r, run_seed in enumerate(seeds)
-    ]
+    return simulate_many(targets, [(theta, seed)], executor)[0]
+
+
+def simulate_many(
+    targets: Targets, particles: list[tuple[dict[str, float], int]], executor: Executor
+) -> list[dict[str, float]]:
+    """:func:`simulate` for several ``(theta, seed)`` particles whose runs go to the workers
+    together: one particle's runs (settings x replicates) are too few to keep every worker
+    busy to the end, and each particle waited for the slowest of its runs."""
+    settings, n = targets.settings, targets.replicates
+    per = len(settings) * n
+    tasks: list[tuple[Job, Task]] = []
+    for p, (theta, seed) in enumerate(particles):
+        seeds = [replicate_seed(seed, r) for r in range(n)]
+        for s, at in enumerate(settings):
+            job = Job(resolve({**targets.base, **theta, **at}))
+            tasks += [
+                (job, (p * per + s * n + r, {}, run_seed)) for r, run_seed in enumerate(seeds)
+            ]
     summaries: dict[int, dict[str, float]] = {}
     for result in execute(executor, tasks, len(tasks)):
         if result["status"] == "ok":
             summaries[int(result["run"])] = result["summary"]
 
-    def mean(setting: dict[str, float], output: str) -> float:
-        s = settings.index(setting)
-        values = [
-            summaries[s * len(seeds) + r].get(output, math.nan)
-            for r in range(len(seeds))
-            if s * len(seeds) + r in summaries
-        ]
-        finite = [v for v in values if v is not None and math.isfinite(v)]
-        return float(np.mean(finite)) if finite else math.nan
+    def values(p: int) -> dict[str, float]:
+        def mean(setting: dict[str, float], output: str) -> float:
+            first = p * per + settings.index(setting) * n
+            runs = [summaries.get(first + r) for r in range(n)]
+            found = [run.get(output, math.nan) for run in runs if run is not None]
+            finite = [v for v in found if v is not None and math.isfinite(v)]
+            return float(np.mean(finite)) if finite else math.nan
 
-    return {target.name: target.statistic(mean) for target in targets.targets}
+        return {target.name: target.statistic(mean) for target in targets.targets}
+
+    return [values(p) for p in range(len(particles))]
 
 
 def distance(targets: Targets, simulated: dict[str, float]) -> float:
@@ -123,11 +137,13 @@ def calibrate(
     fresh: bool = False,
     argv: list[str] | None = None,
     progress: bool = False,
+    batch: int | None = None,
 ) -> CalibrationReport:
     """Run (or continue) the calibration into ``out``; write its tables; return them.
 
     ``progress`` prints a line to stderr every :data:`PROGRESS_EVERY` particles (pyabc's
-    own log gives one per generation)."""
+    own log gives one per generation). ``batch``: particles simulated together (default
+    :func:`particles_per_batch`); it changes the speed, never the particles."""
     try:
         import pyabc
     except ImportError:
@@ -149,21 +165,8 @@ def calibrate(
     )
     observed = {t.name: (t.low + t.high) / 2 for t in targets.targets}
     with open_executor(workers, scheduler, n_tasks, min_pool=POOL_MIN_RUNS) as executor:
-        started, simulated = time.perf_counter(), [0]
-
-        def model(theta: dict[str, float]) -> dict[str, float]:
-            seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's generator, seeded below
-            values = simulate(targets, dict(theta), seed, executor)
-            simulated[0] += 1
-            if progress and simulated[0] % PROGRESS_EVERY == 0:
-                elapsed = time.perf_counter() - started
-                print(
-                    f"  {simulated[0]:,} particles simulated ({simulated[0] * n_tasks:,} runs) "
-                    f"in {elapsed:.0f} s",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            return values
+        model = _TwoPassModel(targets, executor, progress)
+        batch = batch or particles_per_batch(executor.workers, n_tasks)
 
         def smc() -> Any:
             return pyabc.ABCSMC(
@@ -172,7 +175,7 @@ def calibrate(
                 lambda x, x0: distance(targets, x),
                 population_size=targets.population,
                 transitions=pyabc.MultivariateNormalTransition(scaling=targets.kernel_scaling),
-                sampler=pyabc.sampler.SingleCoreSampler(),
+                sampler=_replaying_sampler(pyabc, model, batch),
             )
 
         # One generation at a time, each by a new sampler object that loads the history (as
@@ -209,6 +212,93 @@ def calibrate(
             f"{targets.population}: the importance weights have degenerated)"
         )
     return report
+
+
+def particles_per_batch(workers: int, runs_per_particle: int) -> int:
+    """Particles simulated together: enough runs to keep every worker busy past the tail of
+    a batch (one worker idles while the other finishes the last runs)."""
+    if workers <= 1:
+        return 1
+    return max(1, math.ceil(RUNS_PER_WORKER * workers / runs_per_particle))
+
+
+class _TwoPassModel:
+    """The model function pyabc calls, in two passes over the same particles.
+
+    pyabc proposes a particle and simulates it in one call (``simulate_one``), so a sampler
+    cannot hand several to the workers at once without giving up the order of pyabc's
+    generator, on which a resumed calibration equalling an uninterrupted one rests. The
+    batch sampler therefore calls ``simulate_one`` twice from the same generator state:
+    recording, this only notes each proposal and its seed (and answers NaN, which no
+    tolerance accepts); the recorded particles are then simulated together; replaying, it
+    answers each from those results. The particles and their order are exactly those of
+    pyabc's one-at-a-time sampler."""
+
+    def __init__(self, targets: Targets, executor: Executor, progress: bool) -> None:
+        self.targets, self.executor, self.progress = targets, executor, progress
+        self.recording = True
+        self.recorded: list[tuple[dict[str, float], int]] = []
+        self.ready: deque[tuple[tuple[dict[str, float], int], dict[str, float]]] = deque()
+        self.simulated = 0
+        self.started = time.perf_counter()
+
+    def __call__(self, theta: dict[str, float]) -> dict[str, float]:
+        seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's generator, seeded per generation
+        theta = dict(theta)
+        if self.recording:
+            self.recorded.append((theta, seed))
+            return {t.name: math.nan for t in self.targets.targets}
+        (expected, expected_seed), values = self.ready.popleft()
+        if (expected, expected_seed) != (theta, seed):  # pragma: no cover - a pyabc change
+            raise CalibrationError("the replayed particle differs from the recorded one")
+        self.simulated += 1
+        if self.progress and self.simulated % PROGRESS_EVERY == 0:
+            elapsed = time.perf_counter() - self.started
+            runs = self.simulated * len(self.targets.settings) * self.targets.replicates
+            print(
+                f"  {self.simulated:,} particles simulated ({runs:,} runs) in {elapsed:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        return values
+
+    def record(self) -> None:
+        self.recording, self.recorded = True, []
+
+    def simulate_recorded(self) -> None:
+        values = simulate_many(self.targets, self.recorded, self.executor)
+        self.ready = deque(zip(self.recorded, values, strict=True))
+        self.recording = False
+
+
+def _replaying_sampler(pyabc: Any, model: _TwoPassModel, batch: int) -> Any:
+    """A pyabc sampler that simulates ``batch`` particles at a time (:class:`_TwoPassModel`)
+    and accepts them in the order the one-at-a-time sampler would: the same particles, the
+    same number of simulations, whatever ``batch`` or the workers."""
+
+    class Replaying(pyabc.sampler.Sampler):
+        def sample_until_n_accepted(
+            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+        ):
+            sample = self._create_empty_sample()
+            evaluations = 0
+            while sample.n_accepted < n:
+                state = np.random.get_state()
+                model.record()
+                for _ in range(batch):
+                    simulate_one()
+                model.simulate_recorded()
+                np.random.set_state(state)
+                for _ in range(batch):
+                    sample.append(simulate_one())
+                    evaluations += 1
+                    if sample.n_accepted >= n:
+                        break
+            model.ready.clear()
+            self.nr_evaluations_ = evaluations
+            return sample
+
+    return Replaying()
 
 
 def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:

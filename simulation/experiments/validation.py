@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.experiments.engine import Job, Task, cores, execute, open_executor
+from simulation.stats import paired_interval
 from simulation.text import markdown_table, render_table
 
 COLLABORATION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -128,6 +129,40 @@ def _mean(runs: list[dict], key: str) -> float:
     return float(np.nanmean([r[key] for r in runs]))
 
 
+def check_f5(runs: dict[str, list[dict]]) -> FactResult:
+    """F5 with a clear margin: total breaches lowest strictly inside (0, 1), and each end
+    above that minimum by a paired 95% interval that excludes zero (every strictness ran the
+    same seeds, so each replicate's difference cancels the luck the settings share)."""
+    g_keys = [f"g={g}" for g in GOVERNANCE_LEVELS]
+    total = [_mean(runs[k], "breaches_per_year") for k in g_keys]
+    best = int(np.argmin(total))
+    lowest = [r["breaches_per_year"] for r in runs[g_keys[best]]]
+    ends = [
+        paired_interval(lowest, [r["breaches_per_year"] for r in runs[g_keys[i]]])
+        for i in (0, len(g_keys) - 1)
+    ]
+    inside = 0 < best < len(total) - 1
+    clear = inside and all(low > 0 for _, low, _, _ in ends)
+    margins = ", ".join(
+        f"{name} {mean:+.2f} [{low:+.2f}, {high:+.2f}]"
+        for name, (mean, low, high, _) in zip(("strictness 0", "strictness 1"), ends, strict=True)
+    )
+    return FactResult(
+        "F5",
+        "best-friends, need-of-the-hour",
+        f"breaches/yr over strictness {_fmt(total, 1)}; lowest at {GOVERNANCE_LEVELS[best]}; "
+        f"above it (paired 95%): {margins}",
+        "lowest strictly inside (0, 1), both ends above it by a paired 95% interval excluding 0",
+        clear,
+        {
+            "breaches_per_year": total,
+            "argmin": GOVERNANCE_LEVELS[best],
+            "margin_0": list(ends[0][:3]),
+            "margin_1": list(ends[1][:3]),
+        },
+    )
+
+
 def check_facts(runs: dict[str, list[dict]]) -> list[FactResult]:
     """Evaluate F1-F7 on measured runs."""
     results: list[FactResult] = []
@@ -202,18 +237,7 @@ def check_facts(runs: dict[str, list[dict]]) -> list[FactResult]:
         )
     )
 
-    total = [_mean(runs[k], "breaches_per_year") for k in g_keys]
-    best = int(np.argmin(total))
-    results.append(
-        FactResult(
-            "F5",
-            "best-friends, need-of-the-hour",
-            f"breaches/yr over strictness {_fmt(total, 1)}; lowest at {GOVERNANCE_LEVELS[best]}",
-            "lowest strictly inside (0, 1)",
-            0 < best < len(total) - 1,
-            {"breaches_per_year": total, "argmin": GOVERNANCE_LEVELS[best]},
-        )
-    )
+    results.append(check_f5(runs))
 
     m_keys = [f"m={b}" for b in BUDGET_LEVELS]
     m_ttm = [_mean(runs[k], "ttm_marketing") for k in m_keys]

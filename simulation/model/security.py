@@ -65,16 +65,25 @@ class Security:
         return p["vulnerability"] / (p["gl_alpha"] * controls + 1) ** p["gl_beta"]
 
     @property
+    def discovery_chance(self) -> float:
+        """Weekly chance IT finds a given shadow tool: IT looks harder with strictness, but
+        what strictness drives underground (personal accounts, no single sign-on, no
+        logging) is what IT's discovery reads, so a tool hides by the same share it loses
+        of its controls."""
+        m = self.model
+        hidden = m.p["underground"] * m.governance
+        return m.p["discovery_rate"] * m.governance * (1.0 - hidden)
+
+    @property
     def catch_chance(self) -> float:
         """Chance a shadow tool is found within a year at the current strictness."""
-        m = self.model
-        return 1.0 - (1.0 - m.p["discovery_rate"] * m.governance) ** 52
+        return 1.0 - (1.0 - self.discovery_chance) ** 52
 
     def discover(self) -> None:
         """IT finds shadow tools; it migrates them (more likely with collaboration) or shuts them down."""
         m = self.model
         p, e = m.p, m.estate
-        rate = p["discovery_rate"] * m.governance
+        rate = self.discovery_chance
         if rate <= 0:
             return
         rows, u = self.week_draws()

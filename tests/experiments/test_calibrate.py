@@ -434,3 +434,18 @@ def test_a_failing_generation_is_one_line_and_keeps_the_ones_before(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "effective sample size" in err and "not adopted" in err
+
+
+def test_particles_simulated_together_are_the_particles_of_one_at_a_time(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """The batch sampler records pyabc's proposals, simulates them together and replays
+    them: the posterior, its weights and the number of simulations are those of batch 1."""
+    targets = dataclasses.replace(load_targets(tiny), replicates=2)
+    one = calibrate(targets, tmp_path / "one", workers=1, batch=1)
+    three = calibrate(targets, tmp_path / "three", workers=1, batch=3)
+    pooled = calibrate(targets, tmp_path / "pooled", workers=2)  # two processes, batch 32
+    for other in (three, pooled):
+        pd.testing.assert_frame_equal(other.posterior, one.posterior)
+        pd.testing.assert_frame_equal(other.populations, one.populations)
+    assert one.simulations == three.simulations == pooled.simulations

@@ -155,12 +155,15 @@ KNOCK_OUTS = [
         id="F4-official-breaches-strictness-adds-no-controls-and-no-delay",
     ),
     # F4's second half: the push into the shadow comes from the delay strictness adds
-    # (review work, controls effort); without it deterrence and discovery win.
+    # (review work, controls effort) and from tools hiding from discovery as strictness drives
+    # them underground; without both, deterrence and discovery win. (The delay is most of
+    # it: without the delay alone, shadow at strictness 0.5/0.9/1 was 0.089/0.090/0.093 at
+    # 20 replicates, against 0.147/0.232/0.252 with it.)
     pytest.param(
         "F4",
-        {"review_work": 0.0, "controls_effort": 0.0},
+        {"review_work": 0.0, "controls_effort": 0.0, "underground": 0.0},
         ("shadow_share",),
-        id="F4-shadow-push-strictness-does-not-slow-IT",
+        id="F4-shadow-push-strictness-neither-slows-IT-nor-hides-tools",
     ),
     pytest.param(
         "F5",
@@ -189,3 +192,31 @@ def test_each_fact_fails_when_its_mechanism_is_knocked_out(
     result = knocked_out(default_runs, fact, neutral, only)
     print(f"\nknock-out {neutral} {only or ''}:\n{report([result])}")
     assert not result.passed, f"still holds without its mechanism: {report([result])}"
+
+
+def _breach_curve(per_level: list[list[float]]) -> dict[str, list[dict]]:
+    from simulation.experiments.validation import GOVERNANCE_LEVELS
+
+    return {
+        f"g={g}": [{"breaches_per_year": v} for v in values]
+        for g, values in zip(GOVERNANCE_LEVELS, per_level, strict=True)
+    }
+
+
+def test_F5_needs_both_ends_above_the_minimum_beyond_the_noise() -> None:
+    """A U whose ends rise by less than the replicates' paired spread is not F5; the same
+    means with differences that repeat replicate by replicate are."""
+    from simulation.experiments.validation import check_f5
+
+    u = [20, 18, 16, 15, 14, 13, 13.5, 14, 14.5, 15, 15.5]
+    steady = [[m + r for r in (0.0, 1.0, -1.0, 2.0, -2.0)] for m in u]  # shared luck cancels
+    assert check_f5(_breach_curve(steady)).passed
+    # The same means, but strictness 1 above the minimum in three replicates of five only.
+    noisy = [list(level) for level in steady]
+    noisy[-1] = [13.0 + d for d in (6.0, 5.0, 6.0, -2.0, -2.5)]
+    result = check_f5(_breach_curve(noisy))
+    assert sum(r["breaches_per_year"] for r in _breach_curve(noisy)["g=1.0"]) / 5 > 13.0
+    assert not result.passed and result.detail["margin_1"][1] < 0 < result.detail["margin_1"][0]
+    # Lowest at an end: no interior minimum, whatever the margins.
+    falling = [[m - i + r for r in (0.0, 1.0, -1.0)] for i, m in enumerate([20] * 11)]
+    assert not check_f5(_breach_curve(falling)).passed
