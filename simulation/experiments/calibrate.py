@@ -28,6 +28,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,8 @@ PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
 FIGURES = "figures"
 PROGRESS_EVERY = 50
-RUNS_PER_WORKER = 32
-"""A calibration's batch of particles gives each worker about this many runs."""
+STREAM_RUNS = 10**9
+"""The streaming sampler's runs as the engine counts them: no end, it stops at the population."""
 MIN_ESS_SHARE = 0.25
 """``--adopt`` refuses a posterior whose effective sample size is below this share of the
 population: a few particles carrying all the weight are not a posterior to set defaults by."""
@@ -91,35 +92,44 @@ def simulate(
 def simulate_many(
     targets: Targets, particles: list[tuple[dict[str, float], int]], executor: Executor
 ) -> list[dict[str, float]]:
-    """:func:`simulate` for several ``(theta, seed)`` particles whose runs go to the workers
-    together: one particle's runs (settings x replicates) are too few to keep every worker
-    busy to the end, and each particle waited for the slowest of its runs."""
-    settings, n = targets.settings, targets.replicates
-    per = len(settings) * n
-    tasks: list[tuple[Job, Task]] = []
-    for p, (theta, seed) in enumerate(particles):
-        seeds = [replicate_seed(seed, r) for r in range(n)]
-        for s, at in enumerate(settings):
-            job = Job(resolve({**targets.base, **theta, **at}))
-            tasks += [
-                (job, (p * per + s * n + r, {}, run_seed)) for r, run_seed in enumerate(seeds)
-            ]
+    """:func:`simulate` for several ``(theta, seed)`` particles, their runs sent together."""
+    tasks = [
+        task
+        for p, (theta, seed) in enumerate(particles)
+        for task in _tasks(targets, p, theta, seed)
+    ]
     summaries: dict[int, dict[str, float]] = {}
     for result in execute(executor, tasks, len(tasks)):
         if result["status"] == "ok":
             summaries[int(result["run"])] = result["summary"]
+    return [_values(targets, summaries, p) for p in range(len(particles))]
 
-    def values(p: int) -> dict[str, float]:
-        def mean(setting: dict[str, float], output: str) -> float:
-            first = p * per + settings.index(setting) * n
-            runs = [summaries.get(first + r) for r in range(n)]
-            found = [run.get(output, math.nan) for run in runs if run is not None]
-            finite = [v for v in found if v is not None and math.isfinite(v)]
-            return float(np.mean(finite)) if finite else math.nan
 
-        return {target.name: target.statistic(mean) for target in targets.targets}
+def _tasks(targets: Targets, p: int, theta: dict[str, float], seed: int) -> list[tuple[Job, Task]]:
+    """Particle ``p``'s runs: every setting, ``replicates`` times from the same seeds; run
+    numbers ``p * runs_per_particle`` onwards."""
+    settings, n = targets.settings, targets.replicates
+    seeds = [replicate_seed(seed, r) for r in range(n)]
+    tasks: list[tuple[Job, Task]] = []
+    for s, at in enumerate(settings):
+        job = Job(resolve({**targets.base, **theta, **at}))
+        first = (p * len(settings) + s) * n
+        tasks += [(job, (first + r, {}, run_seed)) for r, run_seed in enumerate(seeds)]
+    return tasks
 
-    return [values(p) for p in range(len(particles))]
+
+def _values(targets: Targets, summaries: dict[int, dict[str, float]], p: int) -> dict[str, float]:
+    """Particle ``p``'s targets from its runs' summaries (a failed run is left out)."""
+    settings, n = targets.settings, targets.replicates
+
+    def mean(setting: dict[str, float], output: str) -> float:
+        first = (p * len(settings) + settings.index(setting)) * n
+        runs = [summaries.get(first + r) for r in range(n)]
+        found = [run.get(output, math.nan) for run in runs if run is not None]
+        finite = [v for v in found if v is not None and math.isfinite(v)]
+        return float(np.mean(finite)) if finite else math.nan
+
+    return {target.name: target.statistic(mean) for target in targets.targets}
 
 
 def distance(targets: Targets, simulated: dict[str, float]) -> float:
@@ -137,13 +147,11 @@ def calibrate(
     fresh: bool = False,
     argv: list[str] | None = None,
     progress: bool = False,
-    batch: int | None = None,
 ) -> CalibrationReport:
     """Run (or continue) the calibration into ``out``; write its tables; return them.
 
     ``progress`` prints a line to stderr every :data:`PROGRESS_EVERY` particles (pyabc's
-    own log gives one per generation). ``batch``: particles simulated together (default
-    :func:`particles_per_batch`); it changes the speed, never the particles."""
+    own log gives one per generation)."""
     try:
         import pyabc
     except ImportError:
@@ -165,8 +173,7 @@ def calibrate(
     )
     observed = {t.name: (t.low + t.high) / 2 for t in targets.targets}
     with open_executor(workers, scheduler, n_tasks, min_pool=POOL_MIN_RUNS) as executor:
-        model = _TwoPassModel(targets, executor, progress)
-        batch = batch or particles_per_batch(executor.workers, n_tasks)
+        model = _Model(targets, executor, progress)
 
         def smc() -> Any:
             return pyabc.ABCSMC(
@@ -175,7 +182,7 @@ def calibrate(
                 lambda x, x0: distance(targets, x),
                 population_size=targets.population,
                 transitions=pyabc.MultivariateNormalTransition(scaling=targets.kernel_scaling),
-                sampler=_replaying_sampler(pyabc, model, batch),
+                sampler=_streaming_sampler(pyabc, model),
             )
 
         # One generation at a time, each by a new sampler object that loads the history (as
@@ -214,29 +221,22 @@ def calibrate(
     return report
 
 
-def particles_per_batch(workers: int, runs_per_particle: int) -> int:
-    """Particles simulated together: enough runs to keep every worker busy past the tail of
-    a batch (one worker idles while the other finishes the last runs)."""
-    if workers <= 1:
-        return 1
-    return max(1, math.ceil(RUNS_PER_WORKER * workers / runs_per_particle))
-
-
-class _TwoPassModel:
-    """The model function pyabc calls, in two passes over the same particles.
+class _Model:
+    """The model function pyabc calls: simulates at once, or, for the streaming sampler,
+    notes the proposal (recording) or answers from results already simulated (replaying).
 
     pyabc proposes a particle and simulates it in one call (``simulate_one``), so a sampler
-    cannot hand several to the workers at once without giving up the order of pyabc's
-    generator, on which a resumed calibration equalling an uninterrupted one rests. The
-    batch sampler therefore calls ``simulate_one`` twice from the same generator state:
-    recording, this only notes each proposal and its seed (and answers NaN, which no
-    tolerance accepts); the recorded particles are then simulated together; replaying, it
-    answers each from those results. The particles and their order are exactly those of
-    pyabc's one-at-a-time sampler."""
+    cannot keep the workers busy with several particles without giving up the order of
+    pyabc's generator, on which a resumed calibration equalling an uninterrupted one rests.
+    The streaming sampler therefore calls ``simulate_one`` twice per particle, from two
+    copies of the generator's state: once recording (the proposal and its seed are noted,
+    the answer is NaN, which no tolerance accepts), and, when the particle's runs are back,
+    once replaying, in proposal order. A proposal draws the same numbers whatever the model
+    answers, so the particles are exactly those of pyabc's one-at-a-time sampler."""
 
     def __init__(self, targets: Targets, executor: Executor, progress: bool) -> None:
         self.targets, self.executor, self.progress = targets, executor, progress
-        self.recording = True
+        self.recording = False
         self.recorded: list[tuple[dict[str, float], int]] = []
         self.ready: deque[tuple[tuple[dict[str, float], int], dict[str, float]]] = deque()
         self.simulated = 0
@@ -248,9 +248,12 @@ class _TwoPassModel:
         if self.recording:
             self.recorded.append((theta, seed))
             return {t.name: math.nan for t in self.targets.targets}
-        (expected, expected_seed), values = self.ready.popleft()
-        if (expected, expected_seed) != (theta, seed):  # pragma: no cover - a pyabc change
-            raise CalibrationError("the replayed particle differs from the recorded one")
+        if self.ready:
+            (expected, expected_seed), values = self.ready.popleft()
+            if (expected, expected_seed) != (theta, seed):  # pragma: no cover - a pyabc change
+                raise CalibrationError("the replayed particle differs from the recorded one")
+        else:  # another sampler (the tests compare with pyabc's own)
+            values = simulate(self.targets, theta, seed, self.executor)
         self.simulated += 1
         if self.progress and self.simulated % PROGRESS_EVERY == 0:
             elapsed = time.perf_counter() - self.started
@@ -262,43 +265,66 @@ class _TwoPassModel:
             )
         return values
 
-    def record(self) -> None:
-        self.recording, self.recorded = True, []
 
-    def simulate_recorded(self) -> None:
-        values = simulate_many(self.targets, self.recorded, self.executor)
-        self.ready = deque(zip(self.recorded, values, strict=True))
-        self.recording = False
+def _streaming_sampler(pyabc: Any, model: _Model) -> Any:
+    """A pyabc sampler that keeps the workers busy: it proposes particles as the engine asks
+    for runs and accepts them in proposal order as their runs come back, stopping at the
+    population. Same particles, weights and number of simulations as pyabc's
+    ``SingleCoreSampler``, whatever the workers (:class:`_Model`); at most the runs in
+    flight when the population is full are wasted."""
 
-
-def _replaying_sampler(pyabc: Any, model: _TwoPassModel, batch: int) -> Any:
-    """A pyabc sampler that simulates ``batch`` particles at a time (:class:`_TwoPassModel`)
-    and accepts them in the order the one-at-a-time sampler would: the same particles, the
-    same number of simulations, whatever ``batch`` or the workers."""
-
-    class Replaying(pyabc.sampler.Sampler):
+    class Streaming(pyabc.sampler.Sampler):
         def sample_until_n_accepted(
-            self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
-        ):
+            self,
+            n: int,
+            simulate_one: Any,
+            t: int,
+            *,
+            max_eval: float = np.inf,
+            all_accepted: bool = False,
+            ana_vars: Any = None,
+        ) -> Any:
+            targets = model.targets
+            per = len(targets.settings) * targets.replicates
             sample = self._create_empty_sample()
-            evaluations = 0
-            while sample.n_accepted < n:
-                state = np.random.get_state()
-                model.record()
-                for _ in range(batch):
+            state = {"record": np.random.get_state(), "replay": np.random.get_state()}
+            model.recorded, model.ready = [], deque()
+
+            def proposals() -> Iterator[tuple[Job, Task]]:
+                while True:
+                    np.random.set_state(state["record"])
+                    model.recording = True
                     simulate_one()
-                model.simulate_recorded()
-                np.random.set_state(state)
-                for _ in range(batch):
+                    model.recording = False
+                    state["record"] = np.random.get_state()
+                    p = len(model.recorded) - 1
+                    yield from _tasks(targets, p, *model.recorded[p])
+
+            summaries: dict[int, dict[str, float]] = {}
+            back: list[int] = []  # runs back, per particle
+            evaluations = 0
+            for result in execute(model.executor, proposals(), STREAM_RUNS):
+                run = int(result["run"])
+                if result["status"] == "ok":
+                    summaries[run] = result["summary"]
+                p = run // per
+                back += [0] * (p + 1 - len(back))
+                back[p] += 1
+                while evaluations < len(back) and back[evaluations] == per:
+                    values = _values(targets, summaries, evaluations)
+                    model.ready.append((model.recorded[evaluations], values))
+                    np.random.set_state(state["replay"])
                     sample.append(simulate_one())
+                    state["replay"] = np.random.get_state()
                     evaluations += 1
                     if sample.n_accepted >= n:
                         break
-            model.ready.clear()
+                if sample.n_accepted >= n:
+                    break
             self.nr_evaluations_ = evaluations
             return sample
 
-    return Replaying()
+    return Streaming()
 
 
 def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:

@@ -436,16 +436,27 @@ def test_a_failing_generation_is_one_line_and_keeps_the_ones_before(
     assert "effective sample size" in err and "not adopted" in err
 
 
-def test_particles_simulated_together_are_the_particles_of_one_at_a_time(
-    tiny: Path, tmp_path: Path
+def test_the_streaming_sampler_gives_pyabcs_own_particles(
+    tiny: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    """The batch sampler records pyabc's proposals, simulates them together and replays
-    them: the posterior, its weights and the number of simulations are those of batch 1."""
+    """The streaming sampler proposes ahead, simulates on every worker and accepts in
+    proposal order: the posterior, the diagnostics and the number of simulations are those
+    of pyabc's one-at-a-time SingleCoreSampler, in this process or on two."""
+    import pyabc
+
+    from simulation.experiments import calibrate as module
+
     targets = dataclasses.replace(load_targets(tiny), replicates=2)
-    one = calibrate(targets, tmp_path / "one", workers=1, batch=1)
-    three = calibrate(targets, tmp_path / "three", workers=1, batch=3)
-    pooled = calibrate(targets, tmp_path / "pooled", workers=2)  # two processes, batch 32
-    for other in (three, pooled):
-        pd.testing.assert_frame_equal(other.posterior, one.posterior)
-        pd.testing.assert_frame_equal(other.populations, one.populations)
-    assert one.simulations == three.simulations == pooled.simulations
+    streamed = calibrate(targets, tmp_path / "streamed", workers=1)
+    pooled = calibrate(targets, tmp_path / "pooled", workers=2)
+    monkeypatch.setattr(
+        module, "_streaming_sampler", lambda pyabc_, model: pyabc.sampler.SingleCoreSampler()
+    )
+    serial = calibrate(targets, tmp_path / "serial", workers=1)
+    for other in (streamed, pooled):
+        pd.testing.assert_frame_equal(other.posterior, serial.posterior)
+        pd.testing.assert_frame_equal(
+            other.populations.drop(columns="seconds", errors="ignore"),
+            serial.populations.drop(columns="seconds", errors="ignore"),
+        )
+    assert streamed.simulations == pooled.simulations == serial.simulations
