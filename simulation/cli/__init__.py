@@ -33,9 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return common.fail(str(exc), 2)
     except ValueError as exc:
         from simulation.experiments.provenance import ManifestError
+        from simulation.experiments.robustness import RobustnessError
         from simulation.experiments.store import ResultsError
 
-        if isinstance(exc, ManifestError | ResultsError):
+        if isinstance(exc, ManifestError | ResultsError | RobustnessError):
             return common.fail(str(exc), 2)
         raise
     except common.CommandError as exc:

@@ -25,7 +25,13 @@ MOVE = 0.2
 """The relative size of each one-at-a-time move."""
 FRAME = ("weeks", "warmup_weeks", "delivery_stop_week")
 """Parameters that set the run's frame, not the firm: never moved."""
-COLUMNS = ("parameter", "move", "value", "replicates", "seed", *FACTS, "failed")
+COLUMNS = ("parameter", "move", "value", "replicates", "seed", "code", *FACTS, "failed")
+"""``code``: the model's code hash (:func:`~simulation.experiments.engine.code_hash`, which
+covers the defaults), so a table is never resumed, nor read, across a change of the model."""
+
+
+class RobustnessError(ValueError):
+    """A robustness table that cannot be read or resumed here; one line."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ def robustness(
                 "value": f"{move.value:g}",
                 "replicates": str(replicates),
                 "seed": str(seed),
+                "code": _code(),
                 **{r.fact: "PASS" if r.passed else "FAIL" for r in results},
                 "failed": " ".join(r.fact for r in results if not r.passed),
             }
@@ -117,12 +124,20 @@ def summary(rows: list[dict[str, str]]) -> str:
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    """Every move of a robustness table, as written (one replicates and seed expected)."""
+    """Every move of a robustness table, as written (one replicates and seed expected), all
+    measured with this model's code and defaults."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
-            raise ValueError(f"{path}: not a robustness table of this dtsim (columns differ)")
-        return list(reader)
+            raise RobustnessError(f"{path}: not a robustness table of this dtsim (columns differ)")
+        rows = list(reader)
+    other = sorted({r["code"] for r in rows} - {_code()})
+    if other:
+        raise RobustnessError(
+            f"{path}: measured with other model code or defaults (code {other[0]}, here "
+            f"{_code()}); its moves no longer describe this model: use another --out"
+        )
+    return rows
 
 
 def markdown(rows: list[dict[str, str]], path: Path) -> str:
@@ -147,19 +162,21 @@ def markdown(rows: list[dict[str, str]], path: Path) -> str:
     return "\n".join(out)
 
 
+def _code() -> str:
+    from simulation.experiments.engine import code_hash
+
+    return code_hash()[:12]
+
+
 def _rows(path: Path, replicates: int, seed: int) -> dict[tuple[str, str], dict[str, str]]:
     """The moves already in the file for this number of replicates and seed."""
     if not path.is_file():
         return {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
-            raise ValueError(f"{path}: not a robustness table of this dtsim (columns differ)")
-        return {
-            (r["parameter"], r["move"]): r
-            for r in reader
-            if r["replicates"] == str(replicates) and r["seed"] == str(seed)
-        }
+    return {
+        (r["parameter"], r["move"]): r
+        for r in read_rows(path)
+        if r["replicates"] == str(replicates) and r["seed"] == str(seed)
+    }
 
 
 def main(replicates: int, seed: int, workers: int | None, out: Path, scheduler: str | None) -> int:
@@ -194,6 +211,7 @@ __all__ = [
     "FACTS",
     "MOVE",
     "Move",
+    "RobustnessError",
     "main",
     "markdown",
     "moves",

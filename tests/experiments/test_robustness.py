@@ -54,3 +54,19 @@ def test_rows_are_written_per_move_and_a_rerun_resumes(
     assert text.startswith("`robustness.csv` (2 replicates, base seed 3): **")
     broken = [r for r in rows if r["failed"]]
     assert text.count("| `effort_mean` |") == len(broken)
+
+
+def test_a_table_of_other_model_code_is_refused_not_resumed(tmp_path: Path, capsys) -> None:
+    """A recalibration changes the defaults: the moves of the old ones must not be mixed
+    into the new table, nor shown on the calibration page."""
+    from simulation.cli import main
+
+    out = tmp_path / "robustness.csv"
+    robustness.robustness(out, replicates=2, seed=3, workers=1, names=["effort_mean"], base=SHORT)
+    here = robustness.read_rows(out)[0]["code"]
+    out.write_text(out.read_text().replace(here, "0123456789ab"), encoding="utf-8")
+    with pytest.raises(ValueError, match="other model code or defaults"):
+        robustness.read_rows(out)
+    code = main(["validate", "--robustness", "--replicates", "2", "--seed", "3", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "other model code or defaults" in err and "\n" not in err
