@@ -103,7 +103,7 @@ def add_calibrate(commands: Any) -> None:
         choices=("median", "checked"),
         default="median",
         help="with --adopt: the defaults are each marginal's weighted median (default), or "
-        "the particle that met every target with the smallest distance in --check",
+        "the particle that met every target deepest inside its bands in --check",
     )
     common.fact_replicates_option(
         calibrate, "--facts-replicates", "with --adopt: replicates per setting of the F1-F7 check"

@@ -462,7 +462,7 @@ def _write(
 
 POINTS = {
     "median": "the weighted median of each marginal",
-    "checked": "the posterior particle that met every target with the smallest distance when "
+    "checked": "the posterior particle that met every target, deepest inside its bands, when "
     "checked again at more replicates (--check)",
 }
 """The point estimates ``--adopt`` can make the defaults, as its page names them."""
@@ -483,7 +483,7 @@ def point_estimate(
     w = posterior["weight"].to_numpy(float)
     chosen = None
     if check is not None:
-        chosen = best_checked(check)
+        chosen = best_checked(check, targets)
         if chosen is None:
             raise CalibrationError(
                 f"none of the {int((check['particle'] != CHECK_POINT).sum())} posterior "
@@ -502,13 +502,29 @@ def point_estimate(
     return out
 
 
-def best_checked(check: pd.DataFrame) -> int | None:
-    """The posterior row of the checked particle that met every target with the smallest
-    distance (ties: the lower row), or None when none met them all."""
+def best_checked(check: pd.DataFrame, targets: Targets) -> int | None:
+    """The posterior row of the checked particle that met every target deepest inside its
+    bands, or None when none met them all.
+
+    Every particle that meets every target has distance 0, so the distance cannot choose;
+    the margin does: each target's room to the nearer edge of its band, in band widths (or
+    tolerances), and the particle whose smallest room is largest. Its facts hold furthest
+    from the edges, the least likely to be undone by other seeds or a firm that differs a
+    little (ties: the lower row)."""
     meets = check[(check["particle"] != CHECK_POINT) & (check["misses"] == 0)]
     if not len(meets):
         return None
-    return int(meets.sort_values(["distance", "particle"]).iloc[0]["particle"])
+    return int(meets.assign(margin=margins(meets, targets)).sort_values(
+        ["margin", "particle"], ascending=[False, True]).iloc[0]["particle"])  # fmt: skip
+
+
+def margins(check: pd.DataFrame, targets: Targets) -> pd.Series:
+    """Each checked row's smallest room inside its targets' bands, in band widths (or
+    tolerances); negative for a row that misses one."""
+    room = [
+        np.minimum(check[t.name] - t.low, t.high - check[t.name]) / t.scale for t in targets.targets
+    ]
+    return pd.concat(room, axis=1).min(axis=1)
 
 
 def write_calibrated(
@@ -612,12 +628,12 @@ def check_lines(check: pd.DataFrame, targets: Targets) -> list[str]:
     width = max(map(len, missed))
     for name, count in sorted(missed.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {name:<{width}}  {count}")
-    best = best_checked(check)
+    best = best_checked(check, targets)
     if best is not None:
-        closest = float(check.loc[check["particle"] == best, "distance"].iloc[0])
+        room = float(margins(check[check["particle"] == best], targets).iloc[0])
         lines.append(
-            f"the closest that meets every target: particle {best} (distance {closest:.3g}; "
-            "--adopt --point checked adopts it)"
+            f"deepest inside every band: particle {best} (its nearest band edge "
+            f"{room:.2f} band widths away; --adopt --point checked adopts it)"
         )
     point = check[check["particle"] == CHECK_POINT]
     if len(point):

@@ -321,12 +321,13 @@ def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
     assert "is not one" in err and "\n" not in err
 
 
-def test_adopt_point_checked_takes_the_closest_particle_that_met_every_target(
+def test_adopt_point_checked_takes_the_particle_deepest_inside_every_band(
     tiny: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
     """--adopt --point checked: the defaults are the values of the checked particle that met
-    every target with the smallest distance (not the marginal medians); with none that met
-    them all, nothing is adopted and the line says why."""
+    every target deepest inside the bands (not the marginal medians; every particle that
+    meets them all has distance 0); with none that met them all, nothing is adopted and the
+    line says why."""
     from simulation.experiments.calibrate import check_path
     from simulation.model import params
 
@@ -336,22 +337,24 @@ def test_adopt_point_checked_takes_the_closest_particle_that_met_every_target(
     assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
     path = check_path(out, 2, 1)
     table = pd.read_csv(path)
-    # Which particles met every target is set by hand: rows 1 and 3, row 3 the closer.
+    # Which particles met every target is set by hand: rows 1 and 3, both at distance 0;
+    # row 3 is the deeper: its nearest band edge (shadow share: 0.1 +- 0.05) is further away.
     table["misses"] = 1
-    table.loc[table["particle"].isin([1, 3]), "misses"] = 0
-    table.loc[table["particle"] == 1, "distance"] = 0.2
-    table.loc[table["particle"] == 3, "distance"] = 0.1
+    table.loc[table["particle"].isin([1, 3]), ["misses", "distance"]] = 0
+    table.loc[table["particle"].isin([1, 3]), "marketing's requests"] = 0.9
+    table.loc[table["particle"] == 1, "shadow share"] = 0.13
+    table.loc[table["particle"] == 3, "shadow share"] = 0.11
     table.to_csv(path, index=False)
     argv = ["calibrate", str(tiny), "--out", str(out), *check, "--adopt", "--point", "checked"]
     capsys.readouterr()
     assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
-    assert "the closest that meets every target: particle 3" in capsys.readouterr().out
+    assert "deepest inside every band: particle 3" in capsys.readouterr().out
     posterior = pd.read_parquet(out / POSTERIOR)
     spec = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
     assert spec.default == pytest.approx(float(f"{posterior['effort_mean'].iloc[3]:.3g}"))
     assert spec.interval is not None and spec.interval[0] <= spec.default <= spec.interval[1]
     page = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
-    assert "met every target with the smallest distance" in page
+    assert "met every target, deepest inside its bands" in page
     # None met them all: refused in one line, the defaults as they were.
     before = calibrated.read_text(encoding="utf-8")
     table["misses"] = 1
