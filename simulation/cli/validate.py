@@ -100,10 +100,12 @@ def add_calibrate(commands: Any) -> None:
     )
     calibrate.add_argument(
         "--point",
-        choices=("median", "checked"),
+        choices=("median", "checked", "robust"),
         default="median",
-        help="with --adopt: the defaults are each marginal's weighted median (default), or "
-        "the particle that met every target deepest inside its bands in --check",
+        help="with --adopt: the defaults are each marginal's weighted median (default); the "
+        "particle that met every target deepest inside its bands in --check (checked); or "
+        "the deepest of those whose F1-F7 hold under ±20%% moves of the parameters that set "
+        "IT's load, screened at 10 replicates (robust; resumable)",
     )
     common.fact_replicates_option(
         calibrate, "--facts-replicates", "with --adopt: replicates per setting of the F1-F7 check"
@@ -137,13 +139,15 @@ def add_calibrate(commands: Any) -> None:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``dtsim calibrate``: run or resume; print the posterior summary; write the figures."""
+    import sys
+
     from simulation.experiments.calibrate import CalibrationError, calibrate, summary_lines
     from simulation.experiments.targets import TargetsError, load_targets
 
     if args.point != "median" and not args.adopt:
         raise common.UsageError(f"--point {args.point}: only with --adopt")
-    if args.point == "checked" and args.check is None:
-        raise common.UsageError("--point checked: needs --check R, the check it reads")
+    if args.point != "median" and args.check is None:
+        raise common.UsageError(f"--point {args.point}: needs --check R, the check it reads")
     try:
         targets = load_targets(args.targets)
         report = calibrate(
@@ -188,10 +192,40 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"wrote {check_path(report.out, args.check, args.check_seed)}")
     if not args.adopt:
         return 0
-    return _adopt(args, report, targets, figures, check if args.point == "checked" else None)
+    chosen = None
+    if args.point != "median":
+        from simulation.experiments.calibrate import best_checked, screen
+
+        assert check is not None  # refused above without --check
+
+        if args.point == "checked":
+            chosen = best_checked(check, targets)
+        else:
+            chosen = screen(
+                report.out,
+                check,
+                targets,
+                seed=args.check_seed,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        if chosen is None:
+            particles = check[check["particle"] >= 0]
+            meets = int((particles["misses"] == 0).sum())
+            why = (
+                f"none of the {len(particles)} posterior particles meets every target"
+                if args.point == "checked" or not meets
+                else f"none of the {meets} particles that meet every target keeps F1-F7 under "
+                f"the load screen (screen-*.csv in {report.out})"
+            )
+            raise common.UsageError(f"--point {args.point}: {why} in the check; not adopted")
+    return _adopt(args, report, targets, figures, chosen)
 
 
-def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path, check: Any) -> int:
+def _adopt(
+    args: argparse.Namespace, report: Any, targets: Any, figures: Path, chosen: int | None
+) -> int:
     """``--adopt``: the point estimate becomes the defaults; F1-F7 at them; the page."""
     import shlex
     import shutil
@@ -200,7 +234,6 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path, c
 
     from simulation.experiments import robustness, validation
     from simulation.experiments.calibrate import (
-        CalibrationError,
         point_estimate,
         write_calibrated,
     )
@@ -225,10 +258,7 @@ def _adopt(args: argparse.Namespace, report: Any, targets: Any, figures: Path, c
         )
     if args.robustness is not None and not args.robustness.is_file():
         raise common.UsageError(f"--robustness {args.robustness}: no such file")
-    try:
-        estimate = point_estimate(report.posterior, targets, check)
-    except CalibrationError as exc:
-        raise common.UsageError(f"--point checked: {exc}; not adopted") from None
+    estimate = point_estimate(report.posterior, targets, chosen)
     write_calibrated(estimate, report.out, CALIBRATED_FILE, args.point)
     print(f"adopted the point estimate as the defaults: {CALIBRATED_FILE}")
     point = {name: value for name, (value, _, _) in estimate.items()}

@@ -460,62 +460,145 @@ def _write(
     )
 
 
-POINTS = {
-    "median": "the weighted median of each marginal",
-    "checked": "the posterior particle that met every target, deepest inside its bands, when "
-    "checked again at more replicates (--check)",
-}
-"""The point estimates ``--adopt`` can make the defaults, as its page names them."""
-
-
 def point_estimate(
     posterior: pd.DataFrame,
     targets: Targets,
-    check: pd.DataFrame | None = None,
+    chosen: int | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Each calibrated parameter's point estimate (3 significant figures) and its central
     95% interval: the defaults ``--adopt`` writes.
 
-    Without ``check``, the weighted marginal medians: no one particle's luck with its seeds
-    becomes the defaults. With a posterior check (:func:`check_posterior`), the particle
-    that met every target there with the smallest distance: a posterior shaped like a ridge
-    has marginal medians off the ridge, where the targets fail (docs/calibrate.md)."""
+    Without ``chosen``, the weighted marginal medians: no one particle's luck with its seeds
+    becomes the defaults. With ``chosen``, that posterior row's values: a particle the check
+    (:func:`best_checked`) or the screen (:func:`screen`) chose, because a posterior shaped
+    like a ridge has marginal medians off the ridge, where the targets fail
+    (docs/calibrate.md)."""
     w = posterior["weight"].to_numpy(float)
-    chosen = None
-    if check is not None:
-        chosen = best_checked(check, targets)
-        if chosen is None:
-            raise CalibrationError(
-                f"none of the {int((check['particle'] != CHECK_POINT).sum())} posterior "
-                "particles meets every target in the check; no particle to adopt"
-            )
     out = {}
     for name in targets.priors:
         x = posterior[name].to_numpy(float)
         low, high = (weighted_quantile(x, w, q) for q in (0.025, 0.975))
         if chosen is None:
-            value = float(f"{weighted_quantile(x, w, 0.5):.3g}")
+            value = _figures(weighted_quantile(x, w, 0.5))
             out[name] = (min(max(value, low), high), low, high)
         else:  # a particle may lie outside the marginal's central 95%: the interval widens
-            value = float(f"{float(posterior[name].iloc[chosen]):.3g}")
+            value = _figures(float(posterior[name].iloc[chosen]))
             out[name] = (value, min(low, value), max(high, value))
     return out
 
 
+def _figures(value: float) -> float:
+    """A default as adopted: three significant figures."""
+    return float(f"{value:.3g}")
+
+
+def particle_point(posterior: pd.DataFrame, targets: Targets, particle: int) -> dict[str, float]:
+    """A posterior particle's values as ``--adopt`` would write them."""
+    return {name: _figures(float(posterior[name].iloc[particle])) for name in targets.priors}
+
+
 def best_checked(check: pd.DataFrame, targets: Targets) -> int | None:
     """The posterior row of the checked particle that met every target deepest inside its
-    bands, or None when none met them all.
+    bands, or None when none met them all (the first of :func:`ranked_checked`)."""
+    ranked = ranked_checked(check, targets)
+    return ranked[0] if ranked else None
 
-    Every particle that meets every target has distance 0, so the distance cannot choose;
+
+def ranked_checked(check: pd.DataFrame, targets: Targets) -> list[int]:
+    """The posterior rows of the checked particles that met every target, deepest inside
+    their bands first.
+
+    Every particle that meets every target has distance 0, so the distance cannot rank them;
     the margin does: each target's room to the nearer edge of its band, in band widths (or
     tolerances), and the particle whose smallest room is largest. Its facts hold furthest
     from the edges, the least likely to be undone by other seeds or a firm that differs a
     little (ties: the lower row)."""
     meets = check[(check["particle"] != CHECK_POINT) & (check["misses"] == 0)]
-    if not len(meets):
-        return None
-    return int(meets.assign(margin=margins(meets, targets)).sort_values(
-        ["margin", "particle"], ascending=[False, True]).iloc[0]["particle"])  # fmt: skip
+    ranked = meets.assign(margin=margins(meets, targets)).sort_values(
+        ["margin", "particle"], ascending=[False, True])  # fmt: skip
+    return [int(p) for p in ranked["particle"]]
+
+
+LOAD: tuple[str, ...] = (
+    "n_it",
+    "request_rate",
+    "n_marketing",
+    "needs_it_share",
+    "effort_mean",
+    "change_budget",
+    "team_rate",
+    "review_work",
+    "review_capacity",
+    "it_core_capacity",
+    "it_request_ratio",
+    "channels_per_request",
+)
+"""The parameters that set the load on IT's queue: the work marketing and IT raise, and the
+capacity that reviews and builds it. A queue's knee is crossed by moving these: the hand-set
+defaults lost F1 at ``request_rate`` and ``change_budget`` ±20%, the fifth calibration's
+particle at ``n_it``, ``n_marketing``, ``request_rate`` and ``needs_it_share`` (docs/calibrate.md).
+``--point robust`` screens candidates under their moves, the likeliest to break first."""
+SCREEN_REPLICATES = 10
+"""Replicates per setting of the F1-F7 plan in a candidate's screen."""
+
+POINTS = {
+    "median": "the weighted median of each marginal",
+    "checked": "the posterior particle that met every target, deepest inside its bands, when "
+    "checked again at more replicates (--check)",
+    "robust": "the posterior particle that met every target when checked again at more "
+    "replicates (--check), deepest inside its bands among those whose F1-F7 held under every "
+    f"±20% move of the {len(LOAD)} parameters that set IT's load ({SCREEN_REPLICATES} "
+    "replicates)",
+}
+"""The point estimates ``--adopt`` can make the defaults, as its page names them."""
+
+
+def screen_path(folder: Path, replicates: int, seed: int, particle: int) -> Path:
+    return Path(folder) / f"screen-R{replicates}-seed{seed}-particle{particle}.csv"
+
+
+def screen(
+    folder: Path | str,
+    check: pd.DataFrame,
+    targets: Targets,
+    replicates: int = SCREEN_REPLICATES,
+    seed: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Any = None,
+) -> int | None:
+    """The particle ``--point robust`` adopts: of the checked particles that met every
+    target, deepest inside first (:func:`ranked_checked`), the first whose F1-F7 all hold
+    under each ±20% move of :data:`LOAD` around the values it would be adopted with; None
+    when no candidate holds.
+
+    A candidate is dropped at its first move that breaks a fact. Each candidate's moves go
+    to ``screen-R<replicates>-seed<seed>-particle<p>.csv`` in the folder as they finish (the
+    robustness table's format), so a killed screen resumes. The full check of every
+    parameter at 20 replicates (``dtsim validate --robustness``) follows the adoption; this
+    screen only chooses which particle to adopt."""
+    from simulation.experiments.robustness import robustness
+
+    folder = Path(folder)
+    posterior = pd.read_parquet(folder / POSTERIOR)
+    candidates = ranked_checked(check, targets)
+    for n, particle in enumerate(candidates, 1):
+        if progress is not None:
+            progress(f"screen: candidate {n} of {len(candidates)}, particle {particle}")
+        rows = robustness(
+            screen_path(folder, replicates, seed, particle),
+            replicates,
+            seed,
+            workers,
+            scheduler,
+            names=LOAD,
+            base=particle_point(posterior, targets, particle),
+            progress=progress,
+            until_failure=True,
+        )
+        if not any(r["failed"] for r in rows):
+            return particle
+    return None
 
 
 def margins(check: pd.DataFrame, targets: Targets) -> pd.Series:
@@ -672,13 +755,17 @@ def summary_lines(report: CalibrationReport, targets: Targets) -> list[str]:
 
 __all__ = [
     "FILES",
+    "LOAD",
     "CalibrationError",
     "CalibrationReport",
     "calibrate",
     "check_lines",
     "check_posterior",
     "distance",
+    "particle_point",
     "point_estimate",
+    "ranked_checked",
+    "screen",
     "simulate",
     "summary_lines",
     "write_calibrated",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,24 +41,28 @@ class Move:
     value: float | int
 
 
-def moves(names: Iterable[str] | None = None) -> list[Move]:
-    """The moves of the check: each non-lever parameter (or ``names``) down and up.
+def moves(
+    names: Iterable[str] | None = None, around: Mapping[str, Any] | None = None
+) -> list[Move]:
+    """The moves of the check: each non-lever parameter (or ``names``) down and up, from its
+    value in ``around`` where given (a candidate point), else from its default.
 
-    A parameter whose default is 0 has no relative move and is left out; a move that the
-    declared range clips to the default itself is left out too.
+    A parameter at 0 has no relative move and is left out; a move that the declared range
+    clips to the starting value itself is left out too.
     """
     if names is None:
         names = [n for n in PARAMETERS if n not in LEVERS and n not in FRAME]
     out = []
     for name in names:
         spec = PARAMETERS[name]
-        if spec.default == 0:
+        start = (around or {}).get(name, spec.default)
+        if start == 0:
             continue
         for sign, label in ((-1, f"-{MOVE:.0%}"), (1, f"+{MOVE:.0%}")):
-            value: float | int = min(max(spec.default * (1 + sign * MOVE), spec.low), spec.high)
+            value: float | int = min(max(start * (1 + sign * MOVE), spec.low), spec.high)
             if spec.kind is int:
                 value = round(value)
-            if value != spec.default:
+            if value != start:
                 out.append(Move(name, label, value))
     return out
 
@@ -72,12 +76,18 @@ def robustness(
     names: Iterable[str] | None = None,
     base: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
+    until_failure: bool = False,
 ) -> list[dict[str, str]]:
     """Run the check into the CSV file ``out`` (rows already there for the same replicates
     and seed are kept, not run again); return every row. ``base`` adds parameters to every
-    setting (the tests shorten the runs with it)."""
+    setting, and the moves start from its values (the tests shorten the runs with it; a
+    calibration screens a candidate point with it before adopting, :func:`~simulation.
+    experiments.calibrate.screen`). ``until_failure``: stop at the first move that breaks a
+    fact (a screen needs no more), also when resuming a table that has one."""
     done = _rows(out, replicates, seed)
-    todo = [m for m in moves(names) if (m.parameter, m.move) not in done]
+    todo = [m for m in moves(names, base) if (m.parameter, m.move) not in done]
+    if until_failure and any(r["failed"] for r in done.values()):
+        todo = []
     if progress is not None:
         progress(f"robustness: {len(done)} moves in {out}, {len(todo)} to run")
     new = not out.exists() or out.stat().st_size == 0
@@ -109,7 +119,9 @@ def robustness(
                 progress(
                     f"  {i}/{len(todo)} {move.parameter} {move.move}: {verdict} ({seconds:.0f} s)"
                 )
-    order = {(m.parameter, m.move): i for i, m in enumerate(moves(names))}
+            if until_failure and row["failed"]:
+                break
+    order = {(m.parameter, m.move): i for i, m in enumerate(moves(names, base))}
     return sorted(done.values(), key=lambda r: order.get((r["parameter"], r["move"]), len(order)))
 
 

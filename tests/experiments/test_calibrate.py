@@ -369,6 +369,81 @@ def test_adopt_point_checked_takes_the_particle_deepest_inside_every_band(
         assert "--point checked" in capsys.readouterr().err
 
 
+def test_adopt_point_robust_takes_the_deepest_particle_that_holds_under_the_load_screen(
+    tiny: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """--adopt --point robust: the deepest particle that met every target is screened
+    first, around the values it would be adopted with; it breaks a fact under a load move,
+    so it is dropped at that move and the next one, which holds, is adopted. A rerun reads
+    the screens back without running a move again; with no candidate holding, nothing is
+    adopted and one line says why."""
+    from simulation.experiments import robustness
+    from simulation.experiments.calibrate import LOAD, check_path, particle_point, screen_path
+    from simulation.experiments.validation import FACTS, FactResult
+    from simulation.model import params
+
+    root, calibrated = _checkout(tmp_path, monkeypatch)
+    out = tmp_path / "cal"
+    check = ["--workers", "1", "--check", "2"]
+    assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
+    path = check_path(out, 2, 1)
+    table = pd.read_csv(path)
+    table["misses"] = 1
+    table.loc[table["particle"].isin([1, 3]), ["misses", "distance"]] = 0
+    table.loc[table["particle"].isin([1, 3]), "marketing's requests"] = 0.9
+    table.loc[table["particle"] == 1, "shadow share"] = 0.13
+    table.loc[table["particle"] == 3, "shadow share"] = 0.11  # the deeper one
+    table.to_csv(path, index=False)
+    posterior = pd.read_parquet(out / POSTERIOR)
+    targets = load_targets(tiny)
+    fragile = particle_point(posterior, targets, 3)["effort_mean"]
+    seen: list[dict] = []
+
+    def measure(plan, *args, **kwargs):  # the screen's runs, faked: only the point matters
+        seen.append(dict(plan.base))
+        return plan.base
+
+    def check_facts(point):  # particle 3 loses F1 under its second move, particle 1 never
+        broken = point["effort_mean"] == fragile and len(seen) == 2
+        return [FactResult(f, "", "", "", not (broken and f == "F1")) for f in FACTS]
+
+    monkeypatch.setattr(robustness, "measure", measure)
+    monkeypatch.setattr(robustness, "check_facts", check_facts)
+    argv = ["calibrate", str(tiny), "--out", str(out), *check, "--adopt", "--point", "robust"]
+    capsys.readouterr()
+    assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
+    # Particle 3 stopped at its first failing move; particle 1 ran every load move.
+    assert len(seen) == 2 + len(robustness.moves(LOAD, particle_point(posterior, targets, 1)))
+    assert seen[0]["n_it"] == round(0.8 * params.PARAMETERS["n_it"].default)
+    assert seen[0]["effort_mean"] == fragile  # moves start from the candidate's values
+    first = robustness.read_rows(screen_path(out, 10, 1, 3))
+    assert [r["failed"] for r in first] == ["", "F1"]
+    spec = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
+    assert spec.default == pytest.approx(particle_point(posterior, targets, 1)["effort_mean"])
+    page = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    assert "held under every ±20% move" in page
+    # The screens are kept: a rerun chooses the same particle without a run.
+    seen.clear()
+    assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
+    assert seen == []
+    again = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
+    assert again.default == spec.default
+    # No candidate holds: refused in one line, the defaults as they were.
+    before = calibrated.read_text(encoding="utf-8")
+    for screened in out.glob("screen-*.csv"):
+        screened.unlink()
+    monkeypatch.setattr(
+        robustness,
+        "check_facts",
+        lambda point: [FactResult(f, "", "", "", f != "F3") for f in FACTS],
+    )
+    capsys.readouterr()
+    assert main([*argv, "--facts-replicates", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "none of the 2 particles that meet every target keeps F1-F7" in err
+    assert calibrated.read_text(encoding="utf-8") == before
+
+
 def test_the_calibrated_parameters_are_the_seed_facts_priors() -> None:
     """A parameter declared 'calibrated' is one the shipped calibration moves, and once the
     calibration is adopted each one carries its posterior interval around its default."""

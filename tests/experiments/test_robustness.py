@@ -70,3 +70,47 @@ def test_a_table_of_other_model_code_is_refused_not_resumed(tmp_path: Path, caps
     code = main(["validate", "--robustness", "--replicates", "2", "--seed", "3", "--out", str(out)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "other model code or defaults" in err and "\n" not in err
+
+
+def test_moves_start_from_a_candidate_point_and_a_screen_stops_at_the_first_break(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A calibration screens a candidate before adopting it: the moves start from its
+    values, not the defaults, and the screen stops at the first move that breaks a fact,
+    also when it resumes a table that has one."""
+    from simulation.experiments.validation import FactResult
+
+    around = {"effort_mean": 10.0, "n_it": 13}
+    got = {
+        (m.parameter, m.move): m.value for m in robustness.moves(["effort_mean", "n_it"], around)
+    }
+    assert got == {
+        ("effort_mean", "-20%"): pytest.approx(8.0),
+        ("effort_mean", "+20%"): pytest.approx(12.0),
+        ("n_it", "-20%"): 10,  # whole people: 10.4 rounds to 10
+        ("n_it", "+20%"): 16,
+    }
+    assert robustness.moves(["underground"], {"underground": 0.0}) == []  # 0 has no relative move
+    runs: list[dict] = []
+
+    def measure(plan, *args, **kwargs):
+        runs.append(dict(plan.base))
+        return plan.base
+
+    def check_facts(point):
+        broken = point["effort_mean"] < 10.0  # the first move breaks F6
+        return [FactResult(f, "", "", "", not (broken and f == "F6")) for f in robustness.FACTS]
+
+    monkeypatch.setattr(robustness, "measure", measure)
+    monkeypatch.setattr(robustness, "check_facts", check_facts)
+    out = tmp_path / "screen.csv"
+    names = ["effort_mean", "n_it"]
+    rows = robustness.robustness(out, 2, 3, 1, names=names, base=around, until_failure=True)
+    assert [(r["parameter"], r["move"], r["failed"]) for r in rows] == [
+        ("effort_mean", "-20%", "F6")
+    ]
+    assert len(runs) == 1 and runs[0]["n_it"] == 13  # the candidate's other values kept
+    again = robustness.robustness(out, 2, 3, 1, names=names, base=around, until_failure=True)
+    assert again == rows and len(runs) == 1
+    every = robustness.robustness(out, 2, 3, 1, names=names, base=around)
+    assert len(every) == 4 and len(runs) == 4
