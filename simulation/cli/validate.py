@@ -220,11 +220,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 f"the load screen (screen-*.csv in {report.out})"
             )
             raise common.UsageError(f"--point {args.point}: {why} in the check; not adopted")
-    return _adopt(args, report, targets, figures, chosen)
+    choice = None
+    if chosen is not None:
+        from simulation.report.calibration import choice_text
+
+        choice = choice_text(
+            report.out, check, targets, args.point, args.check, args.check_seed, chosen
+        )
+    return _adopt(args, report, targets, figures, chosen, choice)
 
 
 def _adopt(
-    args: argparse.Namespace, report: Any, targets: Any, figures: Path, chosen: int | None
+    args: argparse.Namespace,
+    report: Any,
+    targets: Any,
+    figures: Path,
+    chosen: int | None,
+    choice: str | None,
 ) -> int:
     """``--adopt``: the point estimate becomes the defaults; F1-F7 at them; the page."""
     import shlex
@@ -293,6 +305,7 @@ def _adopt(
         command,
         table,
         args.point,
+        choice,
     )
     (docs / "CALIBRATION.md").write_text(text, encoding="utf-8")
     print(validation.summary_line(facts))

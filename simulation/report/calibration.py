@@ -122,6 +122,7 @@ def page(
     command: str,
     robustness: str | None = None,
     point: str = "median",
+    choice: str | None = None,
 ) -> str:
     """The whole page, in markdown."""
     posterior = pd.read_parquet(folder / POSTERIOR)
@@ -181,6 +182,7 @@ def page(
         "lies outside it). *Width* is that interval as a share of the prior range: near 100%,",
         "the targets say little about the parameter.",
         "",
+        *([choice, ""] if choice else []),
         markdown_table(
             ["parameter", "prior", "before", "posterior mean", "95% interval", "width", "default"],
             posterior_rows(posterior, targets, adopted, before),
@@ -224,6 +226,54 @@ def page(
     out += ["## Robustness: one-at-a-time moves of ±20%", ""]
     out += [robustness or "Not measured with these defaults yet (`dtsim validate --robustness`)."]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def choice_text(
+    folder: Path,
+    check: pd.DataFrame,
+    targets: Targets,
+    point: str,
+    replicates: int,
+    seed: int,
+    chosen: int,
+) -> str:
+    """How the adopted particle was chosen, for the page: the check's candidates and, for
+    ``--point robust``, each screened candidate's verdict (its first failing move)."""
+    from simulation.experiments.calibrate import (
+        SCREEN_REPLICATES,
+        ranked_checked,
+        screen_path,
+    )
+    from simulation.experiments.robustness import read_rows
+
+    ranked = ranked_checked(check, targets)
+    particles = int((check["particle"] >= 0).sum())
+    text = (
+        f"Checked again at {replicates} replicates (seed {seed}), {len(ranked)} of the "
+        f"{particles} posterior particles met every target; particle {chosen} is "
+        f"number {ranked.index(chosen) + 1} of them by depth inside the bands."
+    )
+    if point != "robust":
+        return text
+    verdicts = []
+    for particle in ranked[: ranked.index(chosen) + 1]:
+        rows = read_rows(screen_path(folder, SCREEN_REPLICATES, seed, particle))
+        broke = [r for r in rows if r["failed"]]
+        verdicts.append(
+            f"particle {particle}: "
+            + (
+                f"`{broke[0]['parameter']}` {broke[0]['move']} broke {broke[0]['failed']}"
+                f" (after {len(rows) - 1} moves that held)"
+                if broke
+                else f"all {len(rows)} moves held"
+            )
+        )
+    return (
+        text + f" Screened deepest first under the ±20% moves of the parameters that set IT's load"
+        f" ({SCREEN_REPLICATES} replicates, seed {seed}; `screen-*.csv` in the folder): "
+        + "; ".join(verdicts)
+        + "."
+    )
 
 
 def display(path: Path | None) -> str:

@@ -422,6 +422,7 @@ def test_adopt_point_robust_takes_the_deepest_particle_that_holds_under_the_load
     assert spec.default == pytest.approx(particle_point(posterior, targets, 1)["effort_mean"])
     page = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
     assert "held under every ±20% move" in page
+    assert "particle 3: `n_it` +20% broke F1 (after 1 moves that held); particle 1: all" in page
     # The screens are kept: a rerun chooses the same particle without a run.
     seen.clear()
     assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
