@@ -47,8 +47,7 @@ from simulation.experiments.engine import (
 from simulation.experiments.files import CSV_OPTIONS
 from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.runner import replicate_seed
-from simulation.experiments.targets import Targets, load_targets
-from simulation.model.params import resolve
+from simulation.experiments.targets import Targets, load_targets, setting_parameters
 from simulation.stats import weighted_quantile
 from simulation.text import one_line
 
@@ -112,7 +111,7 @@ def _tasks(targets: Targets, p: int, theta: dict[str, float], seed: int) -> list
     seeds = [replicate_seed(seed, r) for r in range(n)]
     tasks: list[tuple[Job, Task]] = []
     for s, at in enumerate(settings):
-        job = Job(resolve({**targets.base, **theta, **at}))
+        job = Job(setting_parameters(targets.base, theta, at))
         first = (p * len(settings) + s) * n
         tasks += [(job, (first + r, {}, run_seed)) for r, run_seed in enumerate(seeds)]
     return tasks

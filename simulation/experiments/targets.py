@@ -42,6 +42,11 @@ the derived statistics (each from replicate means, every setting at the same see
   number of adjacent pairs of levels out of order (0: a clean trend; the validity check
   allows 1).
 
+Besides the levers, a setting may give ``load``: the work raised, times the particle's own
+(its ``request_rate``, or the default's, scaled). ``at = { load = 1.2 }`` asks that a
+target hold in a firm with a fifth more work than the calibrated one, so the calibration
+does not settle where a fact breaks the moment demand moves (issue 12, off the cliff).
+
 The distance of a simulated value to a target is zero inside its band and grows with the
 distance outside it, in units of the band's width (or of the tolerance), so targets in
 different units weigh alike unless ``weight`` says otherwise.
@@ -87,7 +92,7 @@ TOP_LEVEL_KEYS: dict[str, str] = {
 TARGET_KEYS: dict[str, str] = {
     "name": "a short unique name",
     "output": "an output name",
-    "at": "a table of lever settings",
+    "at": "a table of lever settings (and load: the work raised, times the particle's own)",
     "band": "[lo, hi]",
     "value": "a number",
     "tolerance": "a number > 0",
@@ -332,17 +337,50 @@ def _output(value: Any, key: str, where: str) -> str:
     return str(value)
 
 
+LOAD = "load"
+"""A setting's key besides the levers: the work raised, relative to the particle's own
+(``request_rate`` times it), for a target that must hold in a firm with more or less work
+than the calibrated one (issue 12, off the cliff)."""
+LOAD_RANGE = (0.25, 4.0)
+
+
 def _levers(value: Any, key: str, where: str) -> dict[str, float]:
     table = _table(value, key, where)
+    allowed = (*LEVERS, LOAD)
     for lever in table:
-        if lever not in LEVERS:
+        if lever not in allowed:
             raise TargetsError(
-                f"{where}: {key}.{lever}{did_you_mean(lever, LEVERS)} is not a lever; "
-                f"allowed: {', '.join(LEVERS)}"
+                f"{where}: {key}.{lever}{did_you_mean(lever, allowed)} is not a lever; "
+                f"allowed: {', '.join(allowed)}"
             )
-    return {
-        k: float(parameter_value(k, v, f"{key}.{k}", where, TargetsError)) for k, v in table.items()
-    }
+    out = {}
+    for k, v in table.items():
+        if k == LOAD:
+            low, high = LOAD_RANGE
+            if not _number(v) or not low <= v <= high:
+                raise TargetsError(
+                    f"{where}: {key}.{LOAD} = {toml_repr(v)}; allowed: a number from {low:g} "
+                    f"to {high:g} (the work raised, times the particle's own)"
+                )
+            out[k] = float(v)
+        else:
+            out[k] = float(parameter_value(k, v, f"{key}.{k}", where, TargetsError))
+    return out
+
+
+def setting_parameters(
+    base: dict[str, Any], theta: dict[str, float], setting: dict[str, float]
+) -> dict[str, Any]:
+    """A run's parameters at a target's setting: the file's base, the particle, the levers;
+    a ``load`` scales the particle's (or the default) ``request_rate``."""
+    from simulation.model.params import resolve
+
+    at = dict(setting)
+    load = at.pop(LOAD, None)
+    params = resolve({**base, **theta, **at})
+    if load is not None:
+        params["request_rate"] = params["request_rate"] * load
+    return params
 
 
 def _derived(item: dict[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ _SPECS: tuple[ParamSpec, ...] = (
     _p("estate", "official_life_weeks", 120.0, 1.0, 5200.0, "weeks", "mean life of an official system before it is retired", "design"),
     _p("estate", "shadow_life_weeks", 78.0, 1.0, 5200.0, "weeks", "mean life of a shadow tool before it is abandoned", "design"),
     _p("estate", "shadow_setup_cost", 1.0, 0.0, 100.0, "person-weeks", "one-off cost of buying a shadow tool", "design"),
-    _p("estate", "shadow_weekly_cost", 0.15, 0.0, 10.0, "person-weeks per week", "subscription a shadow tool costs every week it lives", "design"),
+    _p("estate", "shadow_weekly_cost", 0.15, 0.0, 10.0, "person-weeks per week", "subscription a shadow tool costs every week it lives", "calibrated"),
     _p("estate", "discovery_rate", 0.01, 0.0, 1.0, "per system per week", "chance IT finds a given shadow tool in a week, at full strictness", "calibrated"),
     _p("estate", "migrate_base", 0.3, 0.0, 1.0, "probability", "chance a found shadow tool is migrated rather than shut down, in silos", "partnering"),
     _p("estate", "migrate_collab", 0.6, 0.0, 1.0, "probability", "extra chance of migration at full collaboration (the CIO as broker)", "partnering"),
