@@ -277,6 +277,51 @@ def test_a_bad_derived_statistic_is_one_line(tiny: Path, edit, said: str) -> Non
     assert "\n" not in str(caught.value)
 
 
+LOADED = """
+[[targets]]
+name = "holds with more work"
+output = "shadow_share"
+at = { collaboration = 0.1, load = 1.5 }
+band = [0.0, 1.0]
+source = "a test"
+"""
+
+
+def test_a_target_at_another_load_runs_the_particles_work_scaled(tiny: Path) -> None:
+    """``load`` in a setting scales the particle's own request rate (not the default's), so a
+    calibration can ask that a fact hold in a firm with more or less work; a load out of its
+    range, or a lever misspelt beside it, is one line."""
+    from simulation.experiments.calibrate import _tasks
+    from simulation.experiments.targets import setting_parameters
+    from simulation.model.params import PARAMETERS
+
+    tiny.write_text(TINY.replace("[parameters]", LOADED + "\n[parameters]"), encoding="utf-8")
+    targets = load_targets(tiny)
+    by = {t.name: t for t in targets.targets}
+    assert by["holds with more work"].settings == [{"collaboration": 0.1, "load": 1.5}]
+    assert "load 1.5" in by["holds with more work"].described
+    params = setting_parameters({"weeks": 8}, {"request_rate": 0.4}, {"load": 1.5})
+    assert params["request_rate"] == pytest.approx(0.6) and "load" not in params
+    assert params["weeks"] == 8
+    default = setting_parameters({}, {}, {"load": 0.8, "governance": 0.9})
+    assert default["request_rate"] == pytest.approx(0.8 * PARAMETERS["request_rate"].default)
+    assert default["governance"] == 0.9
+    runs = {
+        round(job.base["request_rate"], 9) for job, _ in _tasks(targets, 0, {"effort_mean": 3.0}, 1)
+    }
+    rate = PARAMETERS["request_rate"].default
+    assert runs == {round(rate, 9), round(1.5 * rate, 9)}
+    for bad, said in (("load = 1.5", "load = 9"), ("collaboration = 0.1", "colaboration = 0.1")):
+        tiny.write_text(
+            TINY.replace("[parameters]", LOADED.replace(bad, said) + "\n[parameters]"), "utf-8"
+        )
+        with pytest.raises(TargetsError) as caught:
+            load_targets(tiny)
+        message = str(caught.value)
+        assert "tiny.toml" in message and "\n" not in message
+        assert ("from 0.25 to 4" in message) if "load" in said else ("not a lever" in message)
+
+
 def _checkout(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
     """A fake checkout that --adopt may write to: its root and its calibrated.toml."""
     from simulation.model import params
