@@ -576,7 +576,7 @@ def screen(
     robustness table's format), so a killed screen resumes. The full check of every
     parameter at 20 replicates (``dtsim validate --robustness``) follows the adoption; this
     screen only chooses which particle to adopt."""
-    from simulation.experiments.robustness import robustness
+    from simulation.experiments.robustness import RobustnessError, robustness
 
     folder = Path(folder)
     posterior = pd.read_parquet(folder / POSTERIOR)
@@ -584,17 +584,24 @@ def screen(
     for n, particle in enumerate(candidates, 1):
         if progress is not None:
             progress(f"screen: candidate {n} of {len(candidates)}, particle {particle}")
-        rows = robustness(
-            screen_path(folder, replicates, seed, particle),
-            replicates,
-            seed,
-            workers,
-            scheduler,
-            names=LOAD,
-            base=particle_point(posterior, targets, particle),
-            progress=progress,
-            until_failure=True,
-        )
+        path = screen_path(folder, replicates, seed, particle)
+        try:
+            rows = robustness(
+                path,
+                replicates,
+                seed,
+                workers,
+                scheduler,
+                names=LOAD,
+                base=particle_point(posterior, targets, particle),
+                progress=progress,
+                until_failure=True,
+            )
+        except RobustnessError as exc:
+            raise RobustnessError(
+                f"{path}: a screen measured with other model code (the model changed since); "
+                f"delete {folder}/screen-*.csv to screen again"
+            ) from exc
         if not any(r["failed"] for r in rows):
             return particle
     return None

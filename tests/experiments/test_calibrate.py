@@ -474,6 +474,15 @@ def test_adopt_point_robust_takes_the_deepest_particle_that_holds_under_the_load
     assert seen == []
     again = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
     assert again.default == spec.default
+    # A screen measured before the model changed is not read as this model's: one line.
+    first_screen = screen_path(out, 10, 1, 3)
+    text = first_screen.read_text(encoding="utf-8")
+    code = robustness.read_rows(first_screen)[0]["code"]
+    first_screen.write_text(text.replace(code, "0123456789ab"), encoding="utf-8")
+    capsys.readouterr()
+    assert main([*argv, "--facts-replicates", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "other model code" in err and "screen-*.csv" in err
     # No candidate holds: refused in one line, the defaults as they were.
     before = calibrated.read_text(encoding="utf-8")
     for screened in out.glob("screen-*.csv"):
