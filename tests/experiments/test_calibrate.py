@@ -366,6 +366,27 @@ def test_adopt_writes_the_defaults_and_the_page_of_a_checkout(
     assert "is not one" in err and "\n" not in err
 
 
+def _checked_by_hand(tiny: Path, tmp_path: Path) -> tuple[Path, list[str], Path, pd.DataFrame]:
+    """A tiny calibration and its check, in which which particles met every target is set
+    by hand: rows 1 and 3, both at distance 0; row 3 is the deeper (its nearest band edge,
+    shadow share 0.1 +- 0.05, is further away). Returns the folder, the check's options, the
+    check's file and its table."""
+    from simulation.experiments.calibrate import check_path
+
+    out = tmp_path / "cal"
+    check = ["--workers", "1", "--check", "2"]
+    assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
+    path = check_path(out, 2, 1)
+    table = pd.read_csv(path)
+    table["misses"] = 1
+    table.loc[table["particle"].isin([1, 3]), ["misses", "distance"]] = 0
+    table.loc[table["particle"].isin([1, 3]), "marketing's requests"] = 0.9
+    table.loc[table["particle"] == 1, "shadow share"] = 0.13
+    table.loc[table["particle"] == 3, "shadow share"] = 0.11
+    table.to_csv(path, index=False)
+    return out, check, path, table
+
+
 def test_adopt_point_checked_takes_the_particle_deepest_inside_every_band(
     tiny: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
@@ -373,23 +394,10 @@ def test_adopt_point_checked_takes_the_particle_deepest_inside_every_band(
     every target deepest inside the bands (not the marginal medians; every particle that
     meets them all has distance 0); with none that met them all, nothing is adopted and the
     line says why."""
-    from simulation.experiments.calibrate import check_path
     from simulation.model import params
 
     root, calibrated = _checkout(tmp_path, monkeypatch)
-    out = tmp_path / "cal"
-    check = ["--workers", "1", "--check", "2"]
-    assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
-    path = check_path(out, 2, 1)
-    table = pd.read_csv(path)
-    # Which particles met every target is set by hand: rows 1 and 3, both at distance 0;
-    # row 3 is the deeper: its nearest band edge (shadow share: 0.1 +- 0.05) is further away.
-    table["misses"] = 1
-    table.loc[table["particle"].isin([1, 3]), ["misses", "distance"]] = 0
-    table.loc[table["particle"].isin([1, 3]), "marketing's requests"] = 0.9
-    table.loc[table["particle"] == 1, "shadow share"] = 0.13
-    table.loc[table["particle"] == 3, "shadow share"] = 0.11
-    table.to_csv(path, index=False)
+    out, check, path, table = _checked_by_hand(tiny, tmp_path)
     argv = ["calibrate", str(tiny), "--out", str(out), *check, "--adopt", "--point", "checked"]
     capsys.readouterr()
     assert main([*argv, "--facts-replicates", "2"]) in (0, 1)
@@ -423,22 +431,12 @@ def test_adopt_point_robust_takes_the_deepest_particle_that_holds_under_the_load
     the screens back without running a move again; with no candidate holding, nothing is
     adopted and one line says why."""
     from simulation.experiments import robustness
-    from simulation.experiments.calibrate import LOAD, check_path, particle_point, screen_path
+    from simulation.experiments.calibrate import LOAD, particle_point, screen_path
     from simulation.experiments.validation import FACTS, FactResult
     from simulation.model import params
 
     root, calibrated = _checkout(tmp_path, monkeypatch)
-    out = tmp_path / "cal"
-    check = ["--workers", "1", "--check", "2"]
-    assert main(["calibrate", str(tiny), "--out", str(out), *check]) == 0
-    path = check_path(out, 2, 1)
-    table = pd.read_csv(path)
-    table["misses"] = 1
-    table.loc[table["particle"].isin([1, 3]), ["misses", "distance"]] = 0
-    table.loc[table["particle"].isin([1, 3]), "marketing's requests"] = 0.9
-    table.loc[table["particle"] == 1, "shadow share"] = 0.13
-    table.loc[table["particle"] == 3, "shadow share"] = 0.11  # the deeper one
-    table.to_csv(path, index=False)
+    out, check, _, _ = _checked_by_hand(tiny, tmp_path)
     posterior = pd.read_parquet(out / POSTERIOR)
     targets = load_targets(tiny)
     fragile = particle_point(posterior, targets, 3)["effort_mean"]
