@@ -205,8 +205,7 @@ def calibrate(
         abc.load(history_url, 1)
         history = abc.history
     if _generations_done(folder) > done:  # a new posterior: checks of the old one are stale
-        for check in folder.glob("check-R*-seed*.csv"):
-            check.unlink()
+        _forget_checks(folder)
     report = _write(folder, targets, history, argv)
     if failure is not None:
         generation, error = failure
@@ -333,8 +332,7 @@ def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
     if fresh and folder.is_dir():
         for name in FILES:
             (folder / name).unlink(missing_ok=True)
-        for check in folder.glob("check-R*-seed*.csv"):  # checks of the posterior deleted
-            check.unlink()
+        _forget_checks(folder)
         figures = folder / FIGURES
         if figures.is_dir():  # the command's figures; a folder of anything else stays
             for figure in [*figures.glob("*.png"), *figures.glob("*.svg")]:
@@ -359,6 +357,16 @@ def _prepare(folder: Path, targets: Targets, fresh: bool) -> str:
             )
         copy.write_text(targets.text, encoding="utf-8")
     return f"sqlite:///{(folder / HISTORY).resolve()}"
+
+
+def _forget_checks(folder: Path) -> None:
+    """Delete the checks and screens of a posterior that is gone: their rows name particles
+    by their row in ``posterior.parquet``, which now holds others."""
+    for stale in [
+        *folder.glob("check-R*-seed*.csv"),
+        *folder.glob("screen-R*-seed*-particle*.csv"),
+    ]:
+        stale.unlink()
 
 
 def _same_calibration(before: str, now: str) -> bool:

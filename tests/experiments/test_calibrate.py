@@ -167,18 +167,22 @@ def test_a_posterior_check_resimulates_every_particle_and_resumes(
     path.write_text("".join(whole.splitlines(keepends=True)[:4]), encoding="utf-8")
     resumed = check_posterior(out, 2, 1, workers=1)
     assert path.read_text(encoding="utf-8") == whole and len(resumed) == len(check)
-    # More generations make a new posterior: the check of the old one goes with it.
+    # More generations make a new posterior: the check of the old one goes with it, and so
+    # does a load screen of its particles (named by their rows, which now hold others).
+    screened = out / "screen-R10-seed1-particle0.csv"
+    screened.write_text("a screen of the old posterior\n", encoding="utf-8")
     tiny.write_text(TINY.replace("generations = 2", "generations = 3"), encoding="utf-8")
     assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 0
-    assert not path.exists()
+    assert not path.exists() and not screened.exists()
     assert main(argv) == 0 and path.is_file()
     assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1"]) == 0
     assert path.is_file()  # nothing new ran: the check of the same posterior stays
     capsys.readouterr()
     tiny.write_text(TINY, encoding="utf-8")
-    # --fresh starts over without the old check.
+    # --fresh starts over without the old check or screens.
+    screened.write_text("a screen of the old posterior\n", encoding="utf-8")
     assert main(["calibrate", str(tiny), "--out", str(out), "--workers", "1", "--fresh"]) == 0
-    assert not path.exists()
+    assert not path.exists() and not screened.exists()
 
 
 # --- derived statistics ------------------------------------------------------------------------
