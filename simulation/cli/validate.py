@@ -211,7 +211,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 progress=lambda line: print(line, file=sys.stderr, flush=True),
             )
         if chosen is None:
-            particles = check[check["particle"] >= 0]
+            from simulation.experiments.calibrate import CHECK_POINT
+
+            particles = check[check["particle"] != CHECK_POINT]
             meets = int((particles["misses"] == 0).sum())
             why = (
                 f"none of the {len(particles)} posterior particles meets every target"

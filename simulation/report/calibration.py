@@ -240,6 +240,7 @@ def choice_text(
     """How the adopted particle was chosen, for the page: the check's candidates and, for
     ``--point robust``, each screened candidate's verdict (its first failing move)."""
     from simulation.experiments.calibrate import (
+        CHECK_POINT,
         SCREEN_REPLICATES,
         ranked_checked,
         screen_path,
@@ -247,7 +248,7 @@ def choice_text(
     from simulation.experiments.robustness import read_rows
 
     ranked = ranked_checked(check, targets)
-    particles = int((check["particle"] >= 0).sum())
+    particles = int((check["particle"] != CHECK_POINT).sum())
     text = (
         f"Checked again at {replicates} replicates (seed {seed}), {len(ranked)} of the "
         f"{particles} posterior particles met every target; particle {chosen} is "
