@@ -112,7 +112,8 @@ def test_discover_writes_the_box_and_figure(
         "mass",
     ]
     assert box["parameter"].tolist() == ["collaboration", "governance"]
-    assert box["conditions"].iloc[0] == f"satisfaction > {threshold:.6f} & ttm_all < 1e+09"
+    given = float(f"{threshold:.6f}")  # the threshold as typed, shown as conditions show numbers
+    assert box["conditions"].iloc[0] == f"satisfaction > {given:g} & ttm_all < 1e+09"
     for suffix in ("png", "svg"):
         assert (sweep / "figures" / f"discovery.{suffix}").stat().st_size > 1000
     found = discover(sweep, [Condition("satisfaction", "above", threshold)], means=True)

@@ -205,7 +205,9 @@ def test_auto_replicates_stop_when_wide_enough(
 ) -> None:
     out = tmp_path / "auto"
     argv = ["run", str(small_scenario), "--weeks", "20", "--replicates", "auto"]
-    assert main([*argv, "--ci-width", "0.5", "--out", str(out)]) == 0
+    # wide enough for the first batch with room (at the seventh calibration's candidate,
+    # breaches a year came to 0.84 of a 1.0 target; at the hand-set defaults within 0.5)
+    assert main([*argv, "--ci-width", "1.5", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "auto replicates: target reached after 10 replicates" in captured.out
     (batch,) = [line for line in auto_lines(captured.err) if line.strip()[0].isdigit()]

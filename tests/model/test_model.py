@@ -276,9 +276,10 @@ def assert_conserved(model: DigitalTransformationModel) -> None:
 
 DROPPING = {"n_customers": 300, "weeks": 30, "warmup_weeks": 4, "governance": 1.0,
             "collaboration": 0.0, "marketing_budget": 0.0, "defer_bias": 2.0,
-            "deadline_mean": 4.0}  # fmt: skip
-"""A strict, poor firm whose marketers put requests off against short deadlines: requests are
-dropped (about 60 in 30 weeks) and worked around."""
+            "deadline_mean": 4.0, "request_rate": 0.3}  # fmt: skip
+"""A strict, poor, busy firm whose marketers put requests off against short deadlines: requests
+are dropped (about 60 in 30 weeks) and worked around. Every rate that matters is set here, so
+the calibrated defaults do not decide whether there is anything to conserve."""
 
 
 def test_requests_are_conserved_every_week_in_every_shipped_lever_setting() -> None:
