@@ -36,6 +36,8 @@ from simulation.model.params import resolve
 
 OUTCOMES = ("shadow_share", "ttm_all", "breaches_per_year", "satisfaction")
 LOW, HIGH = 0.35, 0.40
+SEED = 0
+"""Base seed of the replicates (`replicate_seed(SEED, r)`), for the table and the diagnosis."""
 
 
 def specs(weeks: int) -> list[RunSpec]:
@@ -53,7 +55,7 @@ def in_step(replicate: int, weeks: int) -> tuple[float, float, float]:
     runs = []
     for c in (LOW, HIGH):
         model = DigitalTransformationModel(
-            rng=replicate_seed(0, replicate), collaboration=c, weeks=weeks
+            rng=replicate_seed(SEED, replicate), collaboration=c, weeks=weeks
         )
         model.run()
         runs.append(model)
@@ -98,7 +100,7 @@ def main() -> None:
     parser.add_argument("--outcome", choices=OUTCOMES, default="ttm_all")
     args = parser.parse_args()
     low, high = specs(args.weeks)
-    _, summary = run_specs([low, high], 0, args.seeds * args.blocks, workers=args.workers)
+    _, summary = run_specs([low, high], SEED, args.seeds * args.blocks, workers=args.workers)
     print(
         f"collaboration {LOW} -> {HIGH}, {args.blocks} blocks of {args.seeds} seeds,"
         f" {args.weeks} weeks: mean 95% half-widths"

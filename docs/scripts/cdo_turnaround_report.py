@@ -130,7 +130,10 @@ def worst_weeks(treated: pd.DataFrame, baseline: pd.DataFrame, start: int) -> li
         if how == "sum":
             continue  # weekly counts: read the cumulative row
         diff = paired_difference(treated, baseline, column).loc[:, start:]
-        stats = [(week, *mean_interval(diff[week].to_numpy())[:3]) for week in diff.columns]
+        stats = []
+        for week in diff.columns:
+            est = mean_interval(diff[week].to_numpy())
+            stats.append((week, est.mean, est.low, est.high))
         week, mean, low, high = max(stats, key=lambda row: worse * row[1])
         adverse = [w for w, _, lo, hi in stats if (lo > 0 if worse > 0 else hi < 0)]
         name = label.removesuffix(", at block end")
