@@ -10,8 +10,9 @@ start fast. Every user mistake ends as one line ``dtsim: error: ...`` and exit s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from simulation.cli import app, common, runs, sweeps, validate
 from simulation.cli.common import UsageError
@@ -26,7 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         args.argv = list(sys.argv[1:] if argv is None else argv)
-        status = args.handler(args)
+        with _quiet_teardown_on_interrupt():
+            status = args.handler(args)
         sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
         return status
     except (common.UsageError, FolderError, ScenarioError, ParameterError) as exc:
@@ -51,6 +53,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return common.fail(f"{where}{exc.strerror or exc}", 1)
     except KeyboardInterrupt:
         return common.fail("interrupted", 130)
+
+
+@contextlib.contextmanager
+def _quiet_teardown_on_interrupt() -> Iterator[None]:
+    """On Ctrl-C, silence Dask's loggers before the interrupt unwinds: a cluster shut down
+    on purpose logs closed connections (with tracebacks, from its own threads) that would
+    bury the one line ``dtsim: error: interrupted``. The previous handler is restored."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _silence_stdout() -> None:
