@@ -99,7 +99,7 @@ def block_table(
         cells = [label]
         for first, last in blocks(start, weeks):
             per_replicate = _per_replicate(diff.loc[:, first:last], how, last)
-            mean, low, high = mean_interval(per_replicate.to_numpy())
+            mean, low, high, _ = mean_interval(per_replicate.to_numpy())
             cells.append(_cell(mean, low, high, fmt))
         first, last = blocks(start, weeks)[-1]
         level = baseline.set_index(["replicate", "week"])[column].astype(float).unstack("week")
@@ -130,7 +130,7 @@ def worst_weeks(treated: pd.DataFrame, baseline: pd.DataFrame, start: int) -> li
         if how == "sum":
             continue  # weekly counts: read the cumulative row
         diff = paired_difference(treated, baseline, column).loc[:, start:]
-        stats = [(week, *mean_interval(diff[week].to_numpy())) for week in diff.columns]
+        stats = [(week, *mean_interval(diff[week].to_numpy())[:3]) for week in diff.columns]
         week, mean, low, high = max(stats, key=lambda row: worse * row[1])
         adverse = [w for w, _, lo, hi in stats if (lo > 0 if worse > 0 else hi < 0)]
         name = label.removesuffix(", at block end")

@@ -177,7 +177,7 @@ def digits_for(key: str) -> int:
 
 def interval(values: np.ndarray, digits: int) -> str:
     """Mean and Student-t 95% interval of paired differences, e.g. ``+0.052 [+0.046, +0.058]``."""
-    mean, low, high = mean_interval(values)
+    mean, low, high, _ = mean_interval(values)
     return f"{mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
 
 
