@@ -8,6 +8,15 @@ differences run by run at the same seed. Independent: Welch's interval between o
 0.35 runs and the next block's 0.40 runs (which share nothing with them). Prints each
 outcome's mean half-widths over the blocks and their ratio, independent over paired (above
 1: pairing helps; `tests/model/test_crn.py` asserts the same at these defaults).
+
+    python benchmarks/bench_pairing.py --diagnose 3 [--outcome ttm_all]
+
+adds where a wide paired interval comes from, over all the seeds as one sample: the ratio of
+standard deviations (independent over paired), the seeds with the largest paired differences
+and the ratio without them; for those seeds and two typical ones, the share of requests that
+end in the same state at both settings and the mean IT backlog of each. Runs that stay in step
+(most requests alike) with a large difference mean the effect itself differs between seeds,
+which common random numbers cannot remove; runs that part mean the draws stopped pairing.
 """
 
 from __future__ import annotations
@@ -18,8 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
+import pandas as pd
+
 from simulation.analysis.pairing import pairing_widths
-from simulation.experiments.runner import RunSpec, run_specs
+from simulation.experiments.runner import RunSpec, replicate_seed, run_specs
 from simulation.model.params import resolve
 
 OUTCOMES = ("shadow_share", "ttm_all", "breaches_per_year", "satisfaction")
@@ -34,12 +46,56 @@ def specs(weeks: int) -> list[RunSpec]:
     ]
 
 
+def in_step(replicate: int, weeks: int) -> tuple[float, float, float]:
+    """Share of requests ending in the same state at both settings, and each run's mean backlog."""
+    from simulation.model.model import DigitalTransformationModel
+
+    runs = []
+    for c in (LOW, HIGH):
+        model = DigitalTransformationModel(
+            rng=replicate_seed(0, replicate), collaboration=c, weeks=weeks
+        )
+        model.run()
+        runs.append(model)
+    a, b = ({r.id: r.status for r in m.requests} for m in runs)
+    shared = sorted(set(a) & set(b))
+    same = float(np.mean([a[i] == b[i] for i in shared]))
+    backlog = [float(m.datacollector.get_model_vars_dataframe()["it_backlog"].mean()) for m in runs]
+    return same, backlog[0], backlog[1]
+
+
+def diagnose(summary: pd.DataFrame, low: str, high: str, outcome: str, k: int, weeks: int) -> None:
+    a = summary[summary["scenario"] == low].set_index("replicate")[outcome]
+    b = summary[summary["scenario"] == high].set_index("replicate")[outcome]
+    diff = b - a
+
+    def ratio(rows: pd.Index) -> float:
+        return float(np.sqrt(a[rows].var() + b[rows].var()) / diff[rows].std())
+
+    order = diff.abs().sort_values().index
+    largest, typical = list(order[-k:]), list(order[len(order) // 2 : len(order) // 2 + 2])
+    print(f"\n{outcome}: {len(diff)} seeds as one sample; independent / paired standard deviation")
+    print(
+        f"  all seeds {ratio(diff.index):.3g}; without the {k} largest differences {ratio(order[:-k]):.3g}"
+    )
+    print(f"  paired differences from {diff.min():+.3g} to {diff.max():+.3g}")
+    print(f"  replicate  {low:>8} {high:>8}  difference  same state  backlog {LOW} / {HIGH}")
+    for r in [*reversed(largest), *typical]:
+        same, back_a, back_b = in_step(int(r), weeks)
+        print(
+            f"  {r:9d}  {a[r]:8.3g} {b[r]:8.3g}  {diff[r]:+10.3g}  {same:10.1%}"
+            f"  {back_a:.1f} / {back_b:.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=12)
     parser.add_argument("--blocks", type=int, default=4)
     parser.add_argument("--weeks", type=int, default=156)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--diagnose", type=int, default=0, metavar="K")
+    parser.add_argument("--outcome", choices=OUTCOMES, default="ttm_all")
     args = parser.parse_args()
     low, high = specs(args.weeks)
     _, summary = run_specs([low, high], 0, args.seeds * args.blocks, workers=args.workers)
@@ -49,6 +105,8 @@ def main() -> None:
     )
     table = pairing_widths(summary, low.name, high.name, OUTCOMES, args.seeds)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.diagnose:
+        diagnose(summary, low.name, high.name, args.outcome, args.diagnose, args.weeks)
 
 
 if __name__ == "__main__":
