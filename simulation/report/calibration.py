@@ -238,9 +238,7 @@ def choice_text(
     chosen: int,
 ) -> str:
     """How the adopted particle was chosen, for the page: the check's candidates and, for
-    ``--point robust``, each screened candidate's verdict (its first failing move); for
-    another point, the adopted particle's own screen if one was run, since it says where the
-    adopted firm stands off the cliff."""
+    ``--point robust``, each screened candidate's verdict (its first failing move)."""
     from simulation.experiments.calibrate import (
         CHECK_POINT,
         SCREEN_REPLICATES,
@@ -249,19 +247,6 @@ def choice_text(
     )
     from simulation.experiments.robustness import read_rows
 
-    def verdict(particle: int) -> str | None:
-        path = screen_path(folder, SCREEN_REPLICATES, seed, particle)
-        if not path.is_file():
-            return None
-        rows = read_rows(path)
-        broke = [r for r in rows if r["failed"]]
-        return f"particle {particle}: " + (
-            f"`{broke[0]['parameter']}` {broke[0]['move']} broke {broke[0]['failed']}"
-            f" (after {len(rows) - 1} moves that held)"
-            if broke
-            else f"all {len(rows)} moves held"
-        )
-
     ranked = ranked_checked(check, targets)
     particles = int((check["particle"] != CHECK_POINT).sum())
     text = (
@@ -269,15 +254,27 @@ def choice_text(
         f"{particles} posterior particles met every target; particle {chosen} is "
         f"number {ranked.index(chosen) + 1} of them by depth inside the bands."
     )
-    where = (
-        f"the ±20% moves of the parameters that set IT's load ({SCREEN_REPLICATES} replicates,"
-        f" seed {seed}; `screen-*.csv` in the folder)"
-    )
     if point != "robust":
-        own = verdict(chosen)
-        return text if own is None else f"{text} Its load screen, under {where}: {own}."
-    verdicts = [str(verdict(p)) for p in ranked[: ranked.index(chosen) + 1]]
-    return text + f" Screened deepest first under {where}: " + "; ".join(verdicts) + "."
+        return text
+    verdicts = []
+    for particle in ranked[: ranked.index(chosen) + 1]:
+        rows = read_rows(screen_path(folder, SCREEN_REPLICATES, seed, particle))
+        broke = [r for r in rows if r["failed"]]
+        verdicts.append(
+            f"particle {particle}: "
+            + (
+                f"`{broke[0]['parameter']}` {broke[0]['move']} broke {broke[0]['failed']}"
+                f" (after {len(rows) - 1} moves that held)"
+                if broke
+                else f"all {len(rows)} moves held"
+            )
+        )
+    return (
+        text + f" Screened deepest first under the ±20% moves of the parameters that set IT's load"
+        f" ({SCREEN_REPLICATES} replicates, seed {seed}; `screen-*.csv` in the folder): "
+        + "; ".join(verdicts)
+        + "."
+    )
 
 
 def display(path: Path | None) -> str:

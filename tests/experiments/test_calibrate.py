@@ -476,12 +476,6 @@ def test_adopt_point_robust_takes_the_deepest_particle_that_holds_under_the_load
     assert seen == []
     again = {s.name: s for s in params._calibrated(params._SPECS, calibrated)}["effort_mean"]
     assert again.default == spec.default
-    # --point checked adopts the deepest (particle 3) and its page gives that particle's screen.
-    assert main([*argv[:-1], "checked", "--facts-replicates", "2"]) in (0, 1)
-    assert seen == []
-    page = (root / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
-    assert "Its load screen, under the ±20% moves of the parameters that set IT's load" in page
-    assert "particle 3: `n_it` +20% broke F1 (after 1 moves that held)." in page
     # A screen measured before the model changed is not read as this model's: one line.
     first_screen = screen_path(out, 10, 1, 3)
     text = first_screen.read_text(encoding="utf-8")
