@@ -32,7 +32,7 @@ from simulation.experiments.validation import (
 # docs/ODD.md asks for at least 10. At 10, the two thinnest facts sit at the level of replicate
 # noise (F7: weekly breach shocks; F5: a flat breach curve at high strictness): at seed
 # 12345, F7 measured 88% of falling weeks against its 90% band. 20 replicates halve the
-# noise variance; see docs/CALIBRATION.md for the margins at 10, 20 and 30.
+# noise variance; see docs/CALIBRATION_HISTORY.md for the margins at 10, 20 and 30.
 REPLICATES = 20
 WORKERS = 2
 
