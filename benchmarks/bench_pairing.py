@@ -1,13 +1,15 @@
 """How much common random numbers narrow the interval of a small lever effect.
 
     python benchmarks/bench_pairing.py [--seeds 12] [--blocks 4] [--weeks 156] [--workers 2]
+                                       [--hand-set]
 
 The effect of collaboration 0.35 -> 0.40 (every other parameter at its default), over
 blocks of ``--seeds`` replicate seeds (`replicate_seed(0, r)`). Paired: the t-interval of the
 differences run by run at the same seed. Independent: Welch's interval between one block's
 0.35 runs and the next block's 0.40 runs (which share nothing with them). Prints each
 outcome's mean half-widths over the blocks and their ratio, independent over paired (above
-1: pairing helps; `tests/model/test_crn.py` asserts the same at these defaults).
+1: pairing helps; `tests/model/test_crn.py` asserts the same). ``--hand-set`` runs the firm
+of before the calibration: the calibrated parameters at their hand-set values.
 
     python benchmarks/bench_pairing.py --diagnose 3 [--outcome ttm_all]
 
@@ -30,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 import pandas as pd
 
-from simulation.analysis.pairing import pairing_widths
+from simulation.analysis.pairing import in_step, pairing_widths
 from simulation.experiments.runner import RunSpec, replicate_seed, run_specs
-from simulation.model.params import resolve
+from simulation.model.params import DECLARED, PARAMETERS, resolve
 
 OUTCOMES = ("shadow_share", "ttm_all", "breaches_per_year", "satisfaction")
 LOW, HIGH = 0.35, 0.40
@@ -40,33 +42,23 @@ SEED = 0
 """Base seed of the replicates (`replicate_seed(SEED, r)`), for the table and the diagnosis."""
 
 
-def specs(weeks: int) -> list[RunSpec]:
-    """The two settings, everything else at the defaults."""
+def hand_set() -> dict[str, float | int]:
+    """The calibrated parameters at their values before the calibration (`params.DECLARED`)."""
+    return {n: DECLARED[n] for n, s in PARAMETERS.items() if s.source == "calibrated"}
+
+
+def specs(weeks: int, firm: dict[str, float | int]) -> list[RunSpec]:
+    """The two settings, everything else at the defaults (or the firm's values)."""
     return [
-        RunSpec(f"c{c}", f"collaboration {c}", resolve({"collaboration": c, "weeks": weeks}))
+        RunSpec(
+            f"c{c}", f"collaboration {c}", resolve({**firm, "collaboration": c, "weeks": weeks})
+        )
         for c in (LOW, HIGH)
     ]
 
 
-def in_step(replicate: int, weeks: int) -> tuple[float, float, float]:
-    """Share of requests ending in the same state at both settings, and each run's mean backlog."""
-    from simulation.model.model import DigitalTransformationModel
-
-    runs = []
-    for c in (LOW, HIGH):
-        model = DigitalTransformationModel(
-            rng=replicate_seed(SEED, replicate), collaboration=c, weeks=weeks
-        )
-        model.run()
-        runs.append(model)
-    a, b = ({r.id: r.status for r in m.requests} for m in runs)
-    shared = sorted(set(a) & set(b))
-    same = float(np.mean([a[i] == b[i] for i in shared]))
-    backlog = [float(m.datacollector.get_model_vars_dataframe()["it_backlog"].mean()) for m in runs]
-    return same, backlog[0], backlog[1]
-
-
-def diagnose(summary: pd.DataFrame, low: str, high: str, outcome: str, k: int, weeks: int) -> None:
+def diagnose(summary: pd.DataFrame, pair: list[RunSpec], outcome: str, k: int) -> None:
+    low, high = pair[0].name, pair[1].name
     a = summary[summary["scenario"] == low].set_index("replicate")[outcome]
     b = summary[summary["scenario"] == high].set_index("replicate")[outcome]
     diff = b - a
@@ -83,7 +75,8 @@ def diagnose(summary: pd.DataFrame, low: str, high: str, outcome: str, k: int, w
     print(f"  paired differences from {diff.min():+.3g} to {diff.max():+.3g}")
     print(f"  replicate  {low:>8} {high:>8}  difference  same state  backlog {LOW} / {HIGH}")
     for r in [*reversed(largest), *typical]:
-        same, back_a, back_b = in_step(int(r), weeks)
+        seed = replicate_seed(SEED, int(r))
+        same, back_a, back_b = in_step(pair[0].parameters, pair[1].parameters, seed)
         print(
             f"  {r:9d}  {a[r]:8.3g} {b[r]:8.3g}  {diff[r]:+10.3g}  {same:10.1%}"
             f"  {back_a:.1f} / {back_b:.1f}"
@@ -98,8 +91,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--diagnose", type=int, default=0, metavar="K")
     parser.add_argument("--outcome", choices=OUTCOMES, default="ttm_all")
+    parser.add_argument(
+        "--hand-set", action="store_true", help="the calibrated parameters at their hand-set values"
+    )
     args = parser.parse_args()
-    low, high = specs(args.weeks)
+    low, high = specs(args.weeks, hand_set() if args.hand_set else {})
     _, summary = run_specs([low, high], SEED, args.seeds * args.blocks, workers=args.workers)
     print(
         f"collaboration {LOW} -> {HIGH}, {args.blocks} blocks of {args.seeds} seeds,"
@@ -108,7 +104,7 @@ def main() -> None:
     table = pairing_widths(summary, low.name, high.name, OUTCOMES, args.seeds)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if args.diagnose:
-        diagnose(summary, low.name, high.name, args.outcome, args.diagnose, args.weeks)
+        diagnose(summary, [low, high], args.outcome, args.diagnose)
 
 
 if __name__ == "__main__":

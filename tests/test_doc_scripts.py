@@ -35,3 +35,18 @@ def test_a_document_script_runs_and_draws(
     assert done.returncode == 0, done.stderr[-2000:]
     assert says in done.stdout
     assert figure.stat().st_size > 10_000
+
+
+def test_the_teaching_tables_script_prints_every_lesson() -> None:
+    argv = [sys.executable, str(ROOT / "docs" / "scripts" / "teaching_tables.py")]
+    done = subprocess.run(
+        [*argv, "--replicates", "3", "--seeds", "0", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for lesson in range(1, 6):
+        assert f"## lesson {lesson}" in done.stdout
+    assert "| **all breaches / year** |" in done.stdout

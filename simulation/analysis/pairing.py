@@ -14,7 +14,8 @@ spent on the independent side only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,4 +64,28 @@ def pairing_widths(
     return pd.DataFrame(rows)
 
 
-__all__ = ["pairing_widths"]
+def in_step(
+    low: Mapping[str, Any], high: Mapping[str, Any], seed: int
+) -> tuple[float, float, float]:
+    """Whether a wide paired difference is the draws parting or the effect itself differing.
+
+    Runs both settings at one seed: the share of the requests raised in both runs that end in
+    the same state, and each run's mean IT backlog. Most requests alike with a large
+    difference means the runs stayed in step and the lever's effect is large at this seed,
+    which common random numbers cannot narrow; runs that part mean the draws stopped pairing.
+    """
+    from simulation.model.model import DigitalTransformationModel
+
+    runs = []
+    for params in (low, high):
+        model = DigitalTransformationModel(rng=seed, **params)
+        model.run()
+        runs.append(model)
+    a, b = ({r.id: r.status for r in m.requests} for m in runs)
+    shared = set(a) & set(b)
+    same = float(np.mean([a[i] == b[i] for i in shared]))
+    backlog = [float(m.datacollector.get_model_vars_dataframe()["it_backlog"].mean()) for m in runs]
+    return same, backlog[0], backlog[1]
+
+
+__all__ = ["in_step", "pairing_widths"]

@@ -16,14 +16,16 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.analysis.pairing import pairing_widths
+from simulation.analysis.pairing import in_step, pairing_widths
 from simulation.experiments.runner import (
     RunSpec,
+    replicate_seed,
     run_model,
     run_scenario,
     run_specs,
@@ -31,7 +33,7 @@ from simulation.experiments.runner import (
 from simulation.experiments.validation import run_many
 from simulation.model import draws
 from simulation.model.model import STREAMS, DigitalTransformationModel
-from simulation.model.params import resolve
+from simulation.model.params import DECLARED, PARAMETERS, resolve
 
 LEVER_PAIRS = (
     pytest.param({"collaboration": 0.1}, {"collaboration": 0.9}, id="collaboration"),
@@ -197,41 +199,78 @@ def test_a_small_lever_change_gives_a_smaller_difference_than_another_seed() -> 
 PAIRED_OUTCOMES = ("shadow_share", "ttm_all", "breaches_per_year", "satisfaction")
 
 
+HAND_SET = {n: DECLARED[n] for n, spec in PARAMETERS.items() if spec.source == "calibrated"}
+"""The firm of before the calibration: the calibrated parameters at their hand-set values."""
+
+
+@cache
+def collaboration_effect(firm: str) -> pd.DataFrame:
+    """Collaboration 0.35 and 0.40, other levers at the baseline, 48 seeds, 156 weeks."""
+    values = HAND_SET if firm == "hand-set" else {}
+    specs = [
+        RunSpec(f"c{c}", f"collaboration {c}", resolve({**values, "collaboration": c}))
+        for c in (0.35, 0.40)
+    ]
+    _, summary = run_specs(specs, 0, 48, workers=2)
+    return summary
+
+
+def pairing_ratios(summary: pd.DataFrame) -> dict[str, float]:
+    table = pairing_widths(summary, "c0.35", "c0.4", PAIRED_OUTCOMES, seeds=12)
+    assert set(table["blocks"]) == {4}
+    return dict(zip(table["outcome"], table["ratio"], strict=True))
+
+
 def test_the_effect_of_collaboration_is_at_least_three_times_narrower_paired() -> None:
     """Collaboration 0.35 -> 0.40 (other levers at the baseline), 12 seeds, 156 weeks.
 
     Bound: the paired 95% half-width of the effect is at most a third of the independent
-    (Welch) one for shadow share, time to market, breaches a year and satisfaction: ratio
-    >= 3. One block of 12 seeds gives a ratio that moves by a factor of two from block to
-    block (measured at bases 0-3 before the blocks: shadow share 2.2-4.1, time to market
-    1.9-5.7), so the half-widths at 12 seeds are averaged over four blocks of 12
-    (`simulation.analysis.pairing`; `benchmarks/bench_pairing.py` prints the same table).
-    Measured, independent / paired:
+    (Welch) one: ratio >= 3. One block of 12 seeds gives a ratio that moves by a factor of two
+    from block to block (shadow share 2.2-4.1, time to market 1.9-5.7 at bases 0-3), so the
+    half-widths at 12 seeds are averaged over four blocks of 12 (`simulation.analysis.pairing`;
+    `benchmarks/bench_pairing.py [--hand-set]` prints the same table). Measured, independent /
+    paired, 4 x 12 seeds:
 
-    ================= ======================= ===================== ==========
-    outcome           before (shared streams) by identity, 4 x 12 2026-12-07
-    ================= ======================= ===================== ==========
-    shadow_share      2.06                    4.60                  4.12
-    ttm_all           1.32 (whole weeks)      7.63 (interpolated)   3.92
-    breaches_per_year 6.36                    9.77                  6.75
-    satisfaction      3.08                    5.89                  6.17
-    ================= ======================= ===================== ==========
+    ================= ======================= =========================== ==================
+    outcome           before (shared streams) by identity, hand-set firm  calibrated defaults
+    ================= ======================= =========================== ==================
+    shadow_share      2.06                    4.12                        3.01
+    ttm_all           1.32 (whole weeks)      3.92 (interpolated)         2.54
+    breaches_per_year 6.36                    6.75                        4.15
+    satisfaction      3.08                    6.17                        4.46
+    ================= ======================= =========================== ==================
 
-    The last column on the model of 2026-12-07 (it changed since the middle one).
-
-    Time to market pairs only since its medians are interpolated between whole weeks
-    (`simulation.stats.km_median`): a median of whole weeks moves by 0 or 1 week run by
-    run, which caps the ratio near 1.6 whatever the draws.
+    At the calibrated defaults time to market pairs 2.54x, short of 3: the test below shows
+    why. Here all four are asserted at the hand-set firm, where the effect is about the same
+    in every seed, and the three others at the calibrated defaults too. Time to market pairs
+    only since its medians are interpolated between whole weeks (`simulation.stats.km_median`):
+    a median of whole weeks moves by 0 or 1 week run by run, which caps the ratio near 1.6.
     """
-    specs = [
-        RunSpec(f"c{c}", f"collaboration {c}", resolve({"collaboration": c})) for c in (0.35, 0.40)
-    ]
-    _, summary = run_specs(specs, 0, 48, workers=2)
-    table = pairing_widths(summary, "c0.35", "c0.4", PAIRED_OUTCOMES, seeds=12)
-    ratio = dict(zip(table["outcome"], table["ratio"], strict=True))
-    assert set(table["blocks"]) == {4}
+    ratio = pairing_ratios(collaboration_effect("hand-set"))
     for key in PAIRED_OUTCOMES:
         assert ratio[key] >= 3.0, ratio
+    ratio = pairing_ratios(collaboration_effect("calibrated"))
+    for key in ("shadow_share", "breaches_per_year", "satisfaction"):
+        assert ratio[key] >= 3.0, ratio
+
+
+def test_where_time_to_market_pairs_less_the_runs_stay_in_step() -> None:
+    """At the calibrated defaults, a few seeds congest IT's queue, and there collaboration
+    0.40 saves about 5 weeks against a fraction of a week elsewhere: those seeds carry most of
+    the paired variance (`benchmarks/bench_pairing.py --diagnose 3`). The claim: at the three
+    seeds with the largest paired differences the two runs stay in step (most requests end the
+    same way at both levels), so the width is the effect's spread between firms, which common
+    random numbers cannot remove, and not draws that parted."""
+    summary = collaboration_effect("calibrated")
+    a = summary[summary["scenario"] == "c0.35"].set_index("replicate")["ttm_all"]
+    b = summary[summary["scenario"] == "c0.4"].set_index("replicate")["ttm_all"]
+    diff = b - a
+    largest = diff.abs().sort_values().index[-3:]
+    assert diff.abs()[largest].min() > 3 * diff.abs().median()  # they stand out
+    low, high = (resolve({"collaboration": c}) for c in (0.35, 0.40))
+    for r in largest:
+        same, _, _ = in_step(low, high, replicate_seed(0, int(r)))
+        assert same > 0.9, (int(r), same)
 
 
 def test_a_request_meets_its_own_draws_whatever_the_levers() -> None:

@@ -205,19 +205,23 @@ def _diff(a: list[dict], b: list[dict], key: str) -> tuple[float, float, float]:
 def test_reactive_cio_buys_shadow_it_and_slowness_without_fewer_breaches(fixed) -> None:
     """A reactive CIO (0.05 a breach, relax 26 weeks) in the siloed firm, 30 paired replicates.
 
-    The document's figures at 100 replicates (total effect, reactive - fixed 0.5): shadow share
-    +0.051 [+0.046, +0.057], spend share +0.057, breaches -0.0 [-0.4, +0.3] a year (official
-    -1.5, shadow +1.4), time to market +5.6 weeks, trust -0.233, satisfaction -0.037; mean
-    governance 0.858 against the steady state 0.5 + 0.05 x 26 x (breaches a week) = 0.899.
+    The document's figures at 100 replicates (total effect, reactive - fixed 0.5): mean
+    governance 0.568 against the steady state 0.5 + 0.05 x 26 x (breaches a week) = 0.575;
+    shadow share +0.010 [+0.008, +0.012], spend share +0.007, breaches +0.2 [+0.2, +0.3] a year
+    (official -0.0, shadow +0.3), time to market +1.2 weeks, trust -0.017, satisfaction
+    -0.008. At the calibrated firm there are few breaches (2.8 a year), so the CIO tightens
+    little, and what tightening there is raises total breaches.
 
     What is asserted held in each of 8 disjoint blocks of 30 replicates (base seeds 1-8):
-    every total effect's 95% interval on its side of 0 (the weakest bounds over the blocks:
-    shadow share +0.032, spend share +0.027, official breaches -0.81, shadow breaches +0.35,
-    time to market +4.2 weeks, trust -0.18, satisfaction -0.013); total breaches' lower bound
-    above -1.3 a year (mean -0.64 to +0.21); mean governance 0.845-0.859, 0.03-0.05 below the
-    steady state; and, against a fixed governance at the reactive mean from week 1 (the same
-    history: 0.5 in the warm-up), |shadow share| <= 0.008, |time to market| <= 0.6 weeks,
-    |trust| <= 0.022: the jumps add nothing measurable beyond the average.
+    mean governance 0.566-0.573, 0.003-0.005 below the steady state; the total effect's 95%
+    interval on its side of 0 for shadow share, spend share, shadow breaches and time to
+    market (weakest lower bounds +0.0035, +0.0022, +0.012, +0.38) and for trust and
+    satisfaction (weakest upper bounds -0.0009, -0.0006); total breaches up on average in
+    every block (+0.06 to +0.24 a year; lower bounds -0.08 to +0.15); and, against a fixed
+    governance at the reactive mean from week 1 (the same history: 0.5 in the warm-up),
+    |shadow share| <= 0.0032, |time to market| <= 0.44 weeks, |trust| <= 0.007: the jumps add
+    nothing measurable beyond the average. Official breaches are not asserted (their upper
+    bound reached +0.05 in one block).
     """
     reactive = _summaries({**SILOED, "cio_reactivity": 0.05, "cio_relax_weeks": 26.0})
     mean_g = round(float(np.mean([s["governance_mean"] for s in reactive])), 3)
@@ -225,39 +229,36 @@ def test_reactive_cio_buys_shadow_it_and_slowness_without_fewer_breaches(fixed) 
 
     breaches_a_week = np.mean([s["breaches_per_year"] for s in reactive]) / 52
     steady = 0.5 + 0.05 * 26 * breaches_a_week
-    assert 0.8 <= mean_g <= 0.92
-    assert steady - 0.08 <= mean_g <= steady
+    assert 0.54 <= mean_g <= 0.62
+    assert steady - 0.02 <= mean_g <= steady
 
     for key in ("shadow_share", "shadow_spend_share", "breaches_shadow_per_year", "ttm_all"):
         _, low, _ = _diff(reactive, fixed, key)
         assert low > 0, key
-    for key in ("breaches_official_per_year", "marketing_trust", "satisfaction"):
+    for key in ("marketing_trust", "satisfaction"):
         _, _, high = _diff(reactive, fixed, key)
         assert high < 0, key
     mean, low, _ = _diff(reactive, fixed, "breaches_per_year")
-    assert low > -1.5 and mean > -1.0  # no fewer breaches worth the name (10% = 1.6 a year)
+    assert mean > 0 and low > -0.2  # no fewer breaches: a few more
 
-    total_share = _diff(reactive, fixed, "shadow_share")[0]
-    assert abs(_diff(reactive, switch, "shadow_share")[0]) < 0.3 * total_share
-    assert abs(_diff(reactive, switch, "ttm_all")[0]) < 2.0
-    assert abs(_diff(reactive, switch, "marketing_trust")[0]) < 0.05
+    assert abs(_diff(reactive, switch, "shadow_share")[0]) < 0.005
+    assert abs(_diff(reactive, switch, "ttm_all")[0]) < 1.0
+    assert abs(_diff(reactive, switch, "marketing_trust")[0]) < 0.01
 
 
-def test_pushing_cmo_moves_budget_and_spend_into_the_shadow(fixed) -> None:
+def test_pushing_cmo_is_all_but_inert_where_marketing_expects_deadlines_met(fixed) -> None:
     """A CMO pushing 0.05 a week (relax 52 weeks) in the siloed firm, 30 paired replicates.
 
-    The document's figures at 100 replicates: marketing_budget_now 0.25 -> 0.368 at week 52,
-    0.554 at week 156; shadow spend share +0.056 [+0.043, +0.070], shadow share +0.026,
-    marketing's time to market -0.3 [-0.5, -0.2] weeks. In each of 8 blocks of 30 replicates
-    (base seeds 1-8) the budget's and both shadow shares' 95% intervals were above 0 (weakest
-    bounds: spend share +0.027, shadow share +0.009); marketing's time to market fell on
-    average in every block (-0.23 to -0.70 weeks) but not always beyond its interval, so only
-    its sign is asserted.
+    The CMO claims budget only while marketing expects IT to miss its deadlines
+    (`test_cmo_claims_budget_only_while_marketing_expects_it_to_miss` checks the rule). At the
+    calibrated firm, deadlines average 50 weeks and marketing's expected IT wait about 15, so
+    0.5% of marketers expect a miss and the push hardly moves: the document's figures at 100
+    replicates are marketing_budget_now 0.250 -> 0.254 on average (0.265 at week 156), shadow
+    spend share +0.003 [+0.001, +0.004]. In each of 8 blocks of 30 replicates (base seeds 1-8)
+    the mean budget was 0.252-0.262 and the spend share's effect +0.002 to +0.008.
     """
     push = _summaries({**SILOED, "cmo_budget_push": 0.05, "cmo_relax_weeks": 52.0})
-    budget = np.mean([s["marketing_budget_mean"] for s in push])
-    assert budget > 0.3
-    for key in ("marketing_budget_mean", "shadow_spend_share", "shadow_share"):
-        _, low, _ = _diff(push, fixed, key)
-        assert low > 0, key
-    assert _diff(push, fixed, "ttm_marketing")[0] < 0
+    budget = float(np.mean([s["marketing_budget_mean"] for s in push]))
+    assert 0.25 <= budget < 0.28
+    mean, _, high = _diff(push, fixed, "shadow_spend_share")
+    assert mean >= 0 and high < 0.03
