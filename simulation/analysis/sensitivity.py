@@ -160,9 +160,18 @@ def _indices(
             calc_second_order=False,
             num_resamples=num_resamples,
             conf_level=CONF_LEVEL,
-            seed=seed,
+            seed=bootstrap_seed(seed),
         )
     return {k: np.asarray(res[k], dtype=float) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+
+
+def bootstrap_seed(seed: int) -> int:
+    """A never-zero seed for SALib's Sobol' bootstrap, derived from the experiment's.
+
+    ``sobol.analyze`` seeds its resampling only ``if seed:``, so seed 0 (the shipped
+    experiments') drew from numpy's global, unseeded generator and the intervals changed
+    from run to run."""
+    return int(np.random.SeedSequence(seed).generate_state(1)[0]) | 1
 
 
 # --- from the store ------------------------------------------------------------------------

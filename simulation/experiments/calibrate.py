@@ -47,6 +47,7 @@ from simulation.experiments.engine import (
 from simulation.experiments.files import CSV_OPTIONS
 from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.runner import replicate_seed
+from simulation.experiments.store import FIGURES_DIR
 from simulation.experiments.targets import Targets, load_targets, setting_parameters
 from simulation.stats import weighted_quantile
 from simulation.text import one_line
@@ -57,7 +58,7 @@ POSTERIOR = "posterior.parquet"
 POPULATIONS = "populations.csv"
 PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"
-FIGURES = "figures"
+FIGURES = FIGURES_DIR
 PROGRESS_EVERY = 50
 STREAM_RUNS = 10**9
 """The streaming sampler's runs as the engine counts them: no end, it stops at the population."""

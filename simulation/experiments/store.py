@@ -72,7 +72,17 @@ FILES: tuple[str, ...] = (
     MANIFEST_FILE,
     LOCK_FILE,
 )
-"""Every file a sweep writes in its folder (``--fresh`` deletes these and nothing else)."""
+"""Every file a sweep writes in its folder (``--fresh`` deletes these)."""
+
+SENSITIVITY_CSV = "sensitivity.csv"
+DISCOVERY_CSV = "discovery.csv"
+REPORT_FILE = "report.html"
+FIGURES_DIR = "figures"
+ANALYSIS_FILES: tuple[str, ...] = (SENSITIVITY_CSV, DISCOVERY_CSV, REPORT_FILE)
+"""What ``dtsim sensitivity``, ``discover`` and ``report`` write beside a sweep's store, from
+its results: ``--fresh`` deletes them too (they describe the runs it deletes). The figures
+folder (``dtsim plot``, the studies' figures) is theirs as well, but may hold a user's own
+files, so ``--fresh`` leaves it; the next analysis writes its figures over the old ones."""
 
 STORE_VERSION = 1
 

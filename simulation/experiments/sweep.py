@@ -44,7 +44,9 @@ from simulation.experiments.experiment import Experiment, Run, canonical_json, l
 from simulation.experiments.folders import RESULTS_DIR
 from simulation.experiments.limits import LimitError, check_runs
 from simulation.experiments.store import (
+    ANALYSIS_FILES,
     EXPERIMENT_FILE,
+    FIGURES_DIR,
     FILES,
     LOCK_FILE,
     MANIFEST_FILE,
@@ -244,8 +246,19 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
     """A connection to the store of ``folder``, created for ``experiment`` if there is none;
     and whether it was created now."""
     store = folder / STORE_FILE
+    if folder.is_dir() and (fresh or not store.exists()):
+        # Refused before anything is deleted: --fresh never leaves a folder half cleared.
+        ours = {*FILES, *ANALYSIS_FILES, FIGURES_DIR}
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours)
+        foreign = [n for n in foreign if not n.startswith(STORE_FILE + ".tmp")]
+        if foreign:
+            raise SweepError(
+                f"--out {folder}: folder holds other files ({', '.join(foreign[:3])}"
+                f"{', ...' if len(foreign) > 3 else ''}) and no sweep store; choose a new or "
+                "empty folder"
+            )
     if fresh and folder.is_dir():
-        for name in FILES:
+        for name in (*FILES, *ANALYSIS_FILES):
             if name != LOCK_FILE:  # ours, held
                 (folder / name).unlink(missing_ok=True)
     fingerprint = experiment.fingerprint()
@@ -268,15 +281,6 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
                 "to start over or another --out"
             )
         return connect(store), False
-    if folder.is_dir():
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in FILES)
-        foreign = [n for n in foreign if not n.startswith(STORE_FILE + ".tmp")]
-        if foreign:
-            raise SweepError(
-                f"--out {folder}: folder holds other files ({', '.join(foreign[:3])}"
-                f"{', ...' if len(foreign) > 3 else ''}) and no sweep store; choose a new or "
-                "empty folder"
-            )
     folder.mkdir(parents=True, exist_ok=True)
     if experiment.path is not None:
         shutil.copyfile(experiment.path, folder / EXPERIMENT_FILE)

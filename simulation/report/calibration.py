@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiments.calibrate import (
+    FIGURES,
     HISTORY,
     MANIFEST,
     POINTS,
@@ -312,7 +313,7 @@ def calibration_html(folder: Path) -> str:
     rows = posterior_rows(posterior, targets, estimate, {k: DECLARED[k] for k in targets.priors})
     predicted = predictive_rows(predictive, targets)
     met = sum(1 for row in predicted if float(row[4].rstrip("%")) >= 50)
-    figures = folder / "figures"
+    figures = folder / FIGURES
     if not all((figures / f"{n}.png").is_file() for n in ("posterior", "predictive")):
         from simulation.viz.calibration_plots import (
             diagnostics_figure,

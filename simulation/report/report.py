@@ -26,13 +26,19 @@ from typing import Any
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
-from simulation.experiments.store import ResultsError, finished_runs, store_path
+from simulation.experiments.store import (
+    DISCOVERY_CSV,
+    FIGURES_DIR,
+    REPORT_FILE,
+    SENSITIVITY_CSV,
+    ResultsError,
+    finished_runs,
+    store_path,
+)
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
-from simulation.report.studies import DISCOVERY_CSV, SENSITIVITY_CSV
 from simulation.stats import CONFIDENCE
 from simulation.text import format_number, format_value
 
-REPORT_FILE = "report.html"
 PARETO_ROWS = 40
 """At most this many Pareto points are listed; the rest are counted."""
 
@@ -105,7 +111,7 @@ def report_html(directory: str | Path) -> str:
         "more_pareto": max(len(front) - PARETO_ROWS, 0),
         "sensitivity": _sensitivity(sensitivity) if sensitivity.is_file() else None,
         "discovery": (
-            _discovery(discovery, folder / "figures" / "discovery.png")
+            _discovery(discovery, folder / FIGURES_DIR / "discovery.png")
             if discovery.is_file()
             else None
         ),

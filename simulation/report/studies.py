@@ -18,20 +18,18 @@ import pandas as pd
 from simulation.analysis.discovery import Discovery
 from simulation.analysis.sensitivity import analyze_store, method_of
 from simulation.experiments.experiment import Experiment, load_experiment
-from simulation.experiments.store import store_path
+from simulation.experiments.store import DISCOVERY_CSV, FIGURES_DIR, SENSITIVITY_CSV, store_path
 from simulation.experiments.sweep import run_sweep
 from simulation.viz.discovery_plots import discovery_figure
 from simulation.viz.sensitivity_plots import sensitivity_figure
 from simulation.viz.style import save_figure
 
-SENSITIVITY_CSV = "sensitivity.csv"
 SENSITIVITY_FIGURE = "sensitivity"
 SENSITIVITY_CSV_OPTIONS: dict[str, Any] = {
     "index": False,
     "float_format": "%.6g",
     "lineterminator": "\n",
 }
-DISCOVERY_CSV = "discovery.csv"
 DISCOVERY_FIGURE = "discovery"
 
 
@@ -80,7 +78,7 @@ def run_sensitivity(
     folder = Path(report.out)
     csv = folder / SENSITIVITY_CSV
     table.to_csv(csv, **SENSITIVITY_CSV_OPTIONS)
-    figures = write_sensitivity_figure(table, method, folder / "figures", exp.title)
+    figures = write_sensitivity_figure(table, method, folder / FIGURES_DIR, exp.title)
     return SensitivityReport(report, method, table, csv, figures)
 
 
@@ -97,7 +95,7 @@ def write_discovery(directory: str | Path, found: Discovery) -> list[Path]:
     folder = store_path(directory).parent
     csv = folder / DISCOVERY_CSV
     found.box().to_csv(csv, index=False, float_format="%.10g", lineterminator="\n")
-    figures = folder / "figures"
+    figures = folder / FIGURES_DIR
     figures.mkdir(parents=True, exist_ok=True)
     return [csv, *save_figure(discovery_figure(found), figures, DISCOVERY_FIGURE)]
 

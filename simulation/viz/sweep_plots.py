@@ -40,6 +40,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from simulation.analysis.best import OBJECTIVES, design_means, pareto_mask
 from simulation.experiments.store import (
+    FIGURES_DIR,
     ResultsError,
     load_results,
     read_meta,
@@ -129,7 +130,7 @@ def plot_results(directory: str | Path, out: str | Path | None = None) -> list[P
     frame = load_results(directory)
     if frame.empty:
         raise ResultsError(f"{meta.folder}: no successful runs to plot")
-    folder = store_path(directory).parent / "figures" if out is None else Path(out)
+    folder = store_path(directory).parent / FIGURES_DIR if out is None else Path(out)
     if folder.exists() and not folder.is_dir():
         raise ResultsError(f"{folder}: exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)

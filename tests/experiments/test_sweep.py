@@ -225,6 +225,36 @@ def test_changed_experiment_is_refused_and_fresh_starts_over(
     assert dict(table(out, "SELECT key, value FROM meta"))["n_runs"] == "12"
 
 
+def test_fresh_clears_the_analyses_of_the_old_runs_and_refuses_before_deleting(
+    experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder where `dtsim discover` (or `sensitivity`, `report`) wrote beside the store is
+    still a sweep's: --fresh starts over and deletes those files, which describe the runs it
+    deletes, and keeps the figures folder. A user's own file is refused before anything is
+    deleted (it once deleted the store, then refused)."""
+    out = tmp_path / "out"
+    path = experiment_file(replicates=1)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["discover", str(out), "--outcome", "satisfaction", "--above", "0"]) == 0
+    assert main(["report", str(out)]) == 0
+    assert {"discovery.csv", "report.html", "figures"} <= {p.name for p in out.iterdir()}
+    capsys.readouterr()
+
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--fresh"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "folder holds other files (notes.txt)" in err[0], err
+    assert table(out, "SELECT count(*) FROM runs") == [(4,)]  # nothing was deleted
+    assert (out / "discovery.csv").exists()
+
+    (out / "notes.txt").unlink()
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--fresh"]) == 0
+    assert "4 runs done (0 already in the store)" in capsys.readouterr().out
+    held = {p.name for p in out.iterdir()}
+    assert not held & {"discovery.csv", "report.html"}
+    assert (out / "figures" / "discovery.png").exists()
+
+
 def test_foreign_folder_and_bad_options_are_refused(
     experiment_file: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
