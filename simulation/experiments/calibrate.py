@@ -605,6 +605,7 @@ def screen(
                 base=particle_point(posterior, targets, particle),
                 progress=progress,
                 until_failure=True,
+                calibrated=False,
             )
         except RobustnessError as exc:
             raise RobustnessError(

@@ -30,7 +30,7 @@ UNCERTAINTIES: tuple[str, ...] = ("request_rate", "shadow_bias", "w_trust", "cha
 
 def run_dtsim(seed: int = 0, **params: Any) -> dict[str, float]:
     """One dtsim run with these parameters (others at their defaults): the headline outcomes."""
-    from simulation.experiments.runner import run_model
+    from simulation.experiments.run import run_model
 
     _, summary = run_model(params, int(seed))
     return {key: float(summary[key]) for key in HEADLINE}

@@ -53,7 +53,7 @@ environment); unset in normal use."""
 
 CODE_ENV = "DTSIM_WORKER_CODE"
 """Test hook: the code hash a worker reports instead of its own (a worker of another version)."""
-CODE_FILES: tuple[str, ...] = ("model", "experiments/engine.py", "experiments/runner.py")
+CODE_FILES: tuple[str, ...] = ("model", "experiments/run.py")
 """What :func:`code_hash` covers, under ``simulation/``: the code that computes a run."""
 
 HANG_RUNS_ENV = "DTSIM_SWEEP_HANG_RUNS"
@@ -100,7 +100,7 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     frame (with ``job.frame``), error, elapsed seconds, worker (host:pid), code (this
     worker's :func:`code_hash`).
     """
-    from simulation.experiments.runner import run_model
+    from simulation.experiments.run import run_model, series_rows
     from simulation.model import model, reporters  # noqa: F401 - before any run's clock starts
 
     fail = _runs_in(FAIL_RUNS_ENV)
@@ -140,12 +140,15 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
 
 
 @functools.cache
-def code_hash() -> str:
-    """SHA-256 over the model's code and the engine's (:data:`CODE_FILES`), once a process.
+def code_hash(calibrated: bool = True) -> str:
+    """SHA-256 over the code that computes a run (:data:`CODE_FILES`), once a process.
 
     A Dask worker with another dtsim would compute other numbers under the same seeds; its
     results carry its hash, so the coordinator can refuse them (:func:`execute`), and a
-    store records the hash it was started with.
+    store records the hash it was started with. ``calibrated=False`` leaves out the
+    calibrated defaults (``model/calibrated.toml``): the identity of runs that set every
+    calibrated parameter themselves (a calibration's load screens), which an adoption does
+    not change.
     """
     import hashlib
     from pathlib import Path
@@ -154,12 +157,11 @@ def code_hash() -> str:
     digest = hashlib.sha256()
     for entry in CODE_FILES:
         target = package / entry
-        # Source and the calibrated defaults beside it (model/calibrated.toml).
-        files = (
-            sorted([*target.rglob("*.py"), *target.rglob("calibrated.toml")])
-            if target.is_dir()
-            else [target]
-        )
+        if target.is_dir():
+            toml = [*target.rglob("calibrated.toml")] if calibrated else []
+            files = sorted([*target.rglob("*.py"), *toml])
+        else:
+            files = [target]
         for path in files:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
@@ -168,19 +170,6 @@ def code_hash() -> str:
 
 class CodeMismatchError(ExecutorError):
     """A worker runs other dtsim code than the coordinator; its results are not used."""
-
-
-def series_rows(frame: Any, series: Iterable[str]) -> list[tuple[int, str, float]]:
-    """A weekly frame's kept reporters as ``(week, name, value)`` rows."""
-    series = list(series)
-    if not series:
-        return []
-    weeks = [int(w) for w in frame["week"].tolist()]
-    return [
-        (week, name, value)
-        for name in series
-        for week, value in zip(weeks, frame[name].tolist(), strict=True)
-    ]
 
 
 def _last_line(exc: BaseException) -> str:
@@ -198,7 +187,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     """TimeoutError in this block after ``seconds``, even in the middle of a week.
 
     A SIGALRM timer, so only in a process's main thread (this process, a pool worker); in a
-    Dask worker's thread the check :func:`~simulation.experiments.runner.run_model` makes
+    Dask worker's thread the check :func:`~simulation.experiments.run.run_model` makes
     after every week is the limit. The previous handler and timer are restored.
     """
     import signal
@@ -208,7 +197,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     if seconds is None or not usable:
         yield
         return
-    from simulation.experiments.runner import timeout_message
+    from simulation.experiments.run import timeout_message
 
     armed = True
 

@@ -77,14 +77,17 @@ def robustness(
     base: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
     until_failure: bool = False,
+    calibrated: bool = True,
 ) -> list[dict[str, str]]:
     """Run the check into the CSV file ``out`` (rows already there for the same replicates
     and seed are kept, not run again); return every row. ``base`` adds parameters to every
     setting, and the moves start from its values (the tests shorten the runs with it; a
     calibration screens a candidate point with it before adopting, :func:`~simulation.
     experiments.calibrate.screen`). ``until_failure``: stop at the first move that breaks a
-    fact (a screen needs no more), also when resuming a table that has one."""
-    done = _rows(out, replicates, seed)
+    fact (a screen needs no more), also when resuming a table that has one. ``calibrated``:
+    whether the rows' code identity covers the calibrated defaults; a screen, whose ``base``
+    sets every calibrated parameter, leaves them out, so an adoption does not void it."""
+    done = _rows(out, replicates, seed, calibrated)
     todo = [m for m in moves(names, base) if (m.parameter, m.move) not in done]
     if until_failure and any(r["failed"] for r in done.values()):
         todo = []
@@ -106,7 +109,7 @@ def robustness(
                 "value": f"{move.value:g}",
                 "replicates": str(replicates),
                 "seed": str(seed),
-                "code": _code(),
+                "code": _code(calibrated),
                 **{r.fact: "PASS" if r.passed else "FAIL" for r in results},
                 "failed": " ".join(r.fact for r in results if not r.passed),
             }
@@ -135,19 +138,19 @@ def summary(rows: list[dict[str, str]]) -> str:
     )
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
+def read_rows(path: Path, calibrated: bool = True) -> list[dict[str, str]]:
     """Every move of a robustness table, as written (one replicates and seed expected), all
-    measured with this model's code and defaults."""
+    measured with this model's code (and defaults, unless ``calibrated`` is False)."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or tuple(reader.fieldnames) != COLUMNS:
             raise RobustnessError(f"{path}: not a robustness table of this dtsim (columns differ)")
         rows = list(reader)
-    other = sorted({r["code"] for r in rows} - {_code()})
+    other = sorted({r["code"] for r in rows} - {_code(calibrated)})
     if other:
         raise RobustnessError(
             f"{path}: measured with other model code or defaults (code {other[0]}, here "
-            f"{_code()}); its moves no longer describe this model: use another --out"
+            f"{_code(calibrated)}); its moves no longer describe this model: use another --out"
         )
     return rows
 
@@ -174,19 +177,21 @@ def markdown(rows: list[dict[str, str]], path: Path) -> str:
     return "\n".join(out)
 
 
-def _code() -> str:
+def _code(calibrated: bool = True) -> str:
     from simulation.experiments.engine import code_hash
 
-    return code_hash()[:12]
+    return code_hash(calibrated)[:12]
 
 
-def _rows(path: Path, replicates: int, seed: int) -> dict[tuple[str, str], dict[str, str]]:
+def _rows(
+    path: Path, replicates: int, seed: int, calibrated: bool = True
+) -> dict[tuple[str, str], dict[str, str]]:
     """The moves already in the file for this number of replicates and seed."""
     if not path.is_file():
         return {}
     return {
         (r["parameter"], r["move"]): r
-        for r in read_rows(path)
+        for r in read_rows(path, calibrated)
         if r["replicates"] == str(replicates) and r["seed"] == str(seed)
     }
 

@@ -15,8 +15,7 @@ interventions, nothing read from a file. The manifest of a results folder record
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from simulation.experiments.engine import (
     progress_bar,
 )
 from simulation.experiments.files import file_sha256
+from simulation.experiments.run import run_model, timeout_message
 from simulation.experiments.scenarios import Scenario, load_scenario
 from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import ParameterError, resolve
@@ -74,41 +74,6 @@ class RunSpec:
 def replicate_seed(seed: int, replicate: int) -> int:
     """The model seed of one replicate: independent streams, stable under more replicates."""
     return int(np.random.SeedSequence(seed, spawn_key=(replicate,)).generate_state(1)[0])
-
-
-def run_model(
-    params: dict[str, Any],
-    seed: int,
-    interventions: Sequence[Mapping[str, Any]] = (),
-    timeout: float | None = None,
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """One run with validated parameters and interventions: its weekly frame and its summary.
-
-    ``timeout``: seconds the run may take, checked after every week (the weeks are stepped
-    here as ``model.run()`` steps them, so the numbers are the same); TimeoutError past it.
-    The engine adds a SIGALRM where it can, for a week that never ends.
-    """
-    from simulation.model.model import DigitalTransformationModel
-    from simulation.model.reporters import summarize
-
-    started = time.monotonic()
-    model = DigitalTransformationModel(
-        rng=seed, interventions=[dict(item) for item in interventions], **resolve(params)
-    )
-    if timeout is None:
-        model.run()
-    else:
-        while model.week < model.p["weeks"]:  # DigitalTransformationModel.run, timed
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(timeout_message(timeout))
-            model.step()
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return frame, dict(summarize(model))
-
-
-def timeout_message(timeout: float) -> str:
-    """The error of a run stopped at its time limit (stored as the failed run's error)."""
-    return f"the run took longer than run_timeout = {timeout:g} s and was stopped"
 
 
 def scenario_params(

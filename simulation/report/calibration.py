@@ -259,7 +259,7 @@ def choice_text(
         return text
     verdicts = []
     for particle in ranked[: ranked.index(chosen) + 1]:
-        rows = read_rows(screen_path(folder, SCREEN_REPLICATES, seed, particle))
+        rows = read_rows(screen_path(folder, SCREEN_REPLICATES, seed, particle), calibrated=False)
         broke = [r for r in rows if r["failed"]]
         verdicts.append(
             f"particle {particle}: "

@@ -214,3 +214,38 @@ def test_a_week_that_never_ends_is_stopped_by_the_timer(monkeypatch: pytest.Monk
     assert result["status"] == "failed"
     assert result["error"].startswith("TimeoutError: the run took longer than run_timeout = 0.5 s")
     assert result["elapsed"] < 5
+
+
+def test_the_code_hash_covers_what_computes_a_run_and_screens_leave_out_the_defaults(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash reads `simulation/model/` and `experiments/run.py` only: a change to how runs
+    are scheduled or tabulated keeps earlier stores and robustness tables valid. Without the
+    calibrated defaults (a screen sets them all itself) an adoption does not change it."""
+    import shutil
+    from pathlib import Path
+
+    package = Path(engine.__file__).resolve().parents[1]
+    copy = tmp_path / "simulation"
+    shutil.copytree(package / "model", copy / "model", ignore=shutil.ignore_patterns("*.toml"))
+    (copy / "experiments").mkdir()
+    shutil.copy(package / "experiments" / "run.py", copy / "experiments" / "run.py")
+    monkeypatch.setattr(engine, "__file__", str(copy / "experiments" / "engine.py"))
+
+    def hashes() -> tuple[str, str]:
+        engine.code_hash.cache_clear()
+        return engine.code_hash(), engine.code_hash(calibrated=False)
+
+    try:
+        before = hashes()
+        (copy / "experiments" / "runner.py").write_text("# scheduling\n", encoding="utf-8")
+        assert hashes() == before
+        (copy / "model" / "calibrated.toml").write_text("[parameters]\n", encoding="utf-8")
+        adopted = hashes()
+        assert adopted[0] != before[0] and adopted[1] == before[1]
+        with open(copy / "experiments" / "run.py", "a", encoding="utf-8") as handle:
+            handle.write("# a change to how a run is computed\n")
+        assert hashes()[1] != before[1]
+    finally:
+        monkeypatch.undo()
+        engine.code_hash.cache_clear()
