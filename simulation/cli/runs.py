@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from simulation.model.params import LEVERS, PARAMETERS, ParameterError, resolve
 from simulation.text import render_table
 
 if TYPE_CHECKING:
+    from simulation.experiments.posterior import Posterior
     from simulation.experiments.runner import RunSpec
 
 FIRST_BATCH = 10
@@ -81,6 +83,16 @@ def add_commands(commands: Any) -> None:
         default=None,
         metavar="DIR",
         help=f"results folder (default: a new {RESULTS_DIR}/<scenario>-<time>/)",
+    )
+    options.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a calibration's output folder: run every replicate again with its own posterior "
+        "draw (resampled by weight from --seed; the same draw in every scenario) and show the "
+        "interval with parameter uncertainty beside the stochastic one, and the share of the "
+        "variance it adds. Doubles the runs. Default: none",
     )
     _output_options(options)
 
@@ -152,10 +164,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(textwrap.fill(scenario.story, width=88))
     print()
     _announce_cost([spec], args)
+    posterior = _posterior(args)
     started = _now()
     timeseries, summary, auto = _run([spec], args, paired=False)
-    folder = _finish("run", [spec], timeseries, summary, args.seed, out, args.argv, started, auto)
-    _report("run", [spec], summary, args.seed, folder, auto)
+    drawn = _run_drawn([spec], args.seed, args, posterior)
+    folder = _finish(
+        "run", [spec], timeseries, summary, args.seed, out, args.argv, started, auto, drawn=drawn
+    )
+    _report("run", [spec], summary, args.seed, folder, auto, drawn)
     return 0
 
 
@@ -177,12 +193,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"{scenario.name}: {scenario.title}")
     print()
     _announce_cost(specs, args)
+    posterior = _posterior(args)
     started = _now()
     timeseries, summary, auto = _run(specs, args, paired=True)
+    drawn = _run_drawn(specs, args.seed, args, posterior)
     folder = _finish(
-        "compare", specs, timeseries, summary, args.seed, out, args.argv, started, auto
+        "compare", specs, timeseries, summary, args.seed, out, args.argv, started, auto, drawn=drawn
     )
-    _report("compare", specs, summary, args.seed, folder, auto)
+    _report("compare", specs, summary, args.seed, folder, auto, drawn)
     return 0
 
 
@@ -204,6 +222,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         )
     out = check_out(args.out, args.force)
     command, seed, replicates = record["command"], record["seed"], record["replicates"]
+    posterior = _recorded_posterior(record, source)
     _note_other_version(record, source)
     names = ", ".join(s.name for s in specs)
     print(f"rerun of {source}: dtsim {command} {names}")
@@ -211,6 +230,14 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     print()
     started = _now()
     timeseries, summary = run_specs(specs, seed, replicates, True, args.workers, args.scheduler)
+    drawn = None
+    if posterior is not None:
+        drawn = Drawn(
+            posterior,
+            *run_specs(
+                specs, seed, replicates, True, args.workers, args.scheduler, posterior=posterior
+            ),
+        )
     rerun_of = {
         "folder": str(source),
         "argv": record.get("argv"),
@@ -218,11 +245,11 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         "git_commit": record.get("git_commit"),
     }
     folder = _finish(
-        command, specs, timeseries, summary, seed, out, args.argv, started, None, rerun_of
+        command, specs, timeseries, summary, seed, out, args.argv, started, None, rerun_of, drawn
     )
-    _report(command, specs, summary, seed, folder, None)
+    _report(command, specs, summary, seed, folder, None, drawn)
     # Exit 1 when a file differs, so that scripts and CI can check a reproduction.
-    return 0 if _report_identical(source, folder, command) else 1
+    return 0 if _report_identical(source, folder, command, drawn is not None) else 1
 
 
 def _specs(scenarios: list[Scenario], weeks: int | None) -> list[RunSpec]:
@@ -255,6 +282,12 @@ def _announce_cost(specs: list[RunSpec], args: argparse.Namespace) -> None:
 def _check_replicate_options(args: argparse.Namespace) -> None:
     """``--ci-width`` and ``--max-replicates`` belong to ``--replicates auto``, and it to them."""
     auto = args.replicates == common.AUTO
+    if auto and args.posterior is not None:
+        raise common.UsageError(
+            "--posterior needs a fixed number of replicates (--replicates R, R >= 2)"
+        )
+    if args.posterior is not None and args.replicates < 2:
+        raise common.UsageError("--posterior needs --replicates 2 or more, for the variances")
     if auto and args.ci_width is None:
         raise common.UsageError(
             "--replicates auto needs --ci-width W (e.g. 0.05: half-widths at most 5% of the mean)"
@@ -340,16 +373,26 @@ def _finish(
     started: datetime,
     auto: dict[str, Any] | None,
     rerun_of: dict[str, Any] | None = None,
+    drawn: Drawn | None = None,
 ) -> Path:
     """The results folder: CSV files, the figure, then the manifest (see folders.write_results)."""
     from simulation.experiments.folders import write_results
+    from simulation.report.tables import differences, uncertainty_rows
 
+    names = [s.name for s in specs]
     frames = {"timeseries.csv": timeseries, "summary.csv": summary}
     if command == "compare":
-        from simulation.report.tables import differences
-
-        frames["differences.csv"] = differences(summary, [s.name for s in specs])
+        frames["differences.csv"] = differences(summary, names)
     extra: dict[str, Any] = {}
+    if drawn is not None:
+        frames["timeseries_posterior.csv"] = drawn.timeseries
+        frames["summary_posterior.csv"] = drawn.summary
+        if command == "compare":
+            frames["differences_posterior.csv"] = differences(drawn.summary, names)
+        frames["uncertainty.csv"] = uncertainty_rows(
+            summary, drawn.summary, names, paired=command == "compare"
+        )
+        extra["posterior"] = drawn.posterior.as_dict()
     if auto is not None:
         extra["auto_replicates"] = auto
     if rerun_of is not None:
@@ -387,6 +430,7 @@ def _report(
     seed: int,
     out: Path,
     auto: dict[str, Any] | None,
+    drawn: Drawn | None = None,
 ) -> None:
     from simulation.report.tables import (
         difference_note,
@@ -394,6 +438,8 @@ def _report(
         differences,
         interval_note,
         summary_table,
+        uncertainty_rows,
+        uncertainty_table,
     )
 
     names = [s.name for s in specs]
@@ -409,6 +455,23 @@ def _report(
         print(f"({difference_note(table, replicates)})")
         files.append("differences.csv")
     files.append("run.png" if command == "run" else "compare.png")
+    if drawn is not None:
+        paired = command == "compare"
+        print()
+        print(
+            "with parameter uncertainty: each replicate also draws its parameters from the "
+            f"{drawn.posterior.describe()}"
+        )
+        print(uncertainty_table(uncertainty_rows(summary, drawn.summary, names, paired)))
+        what = "paired difference, " if paired else ""
+        print(
+            f"({what}mean [{CONFIDENCE_TEXT} t-interval] over {replicates} replicates; the first "
+            "interval holds the seeds' randomness only, the second also the posterior's; "
+            "parameter share: 1 - stochastic variance / total variance)"
+        )
+        files += ["timeseries_posterior.csv", "summary_posterior.csv"]
+        files += ["differences_posterior.csv"] if paired else []
+        files.append("uncertainty.csv")
     if auto is not None:
         print()
         if auto["reached"]:
@@ -423,13 +486,16 @@ def _report(
     print(f"wrote {', '.join(files)} and manifest.json in {out}")
 
 
-def _report_identical(source: Path, folder: Path, command: str) -> bool:
+def _report_identical(source: Path, folder: Path, command: str, drawn: bool = False) -> bool:
     """Say whether the rerun's CSV files are byte for byte those of the original run."""
     from simulation.experiments.folders import compare_outputs
 
     names = ["timeseries.csv", "summary.csv"]
     if command == "compare":
         names.append("differences.csv")
+    if drawn:
+        names += ["timeseries_posterior.csv", "summary_posterior.csv", "uncertainty.csv"]
+        names += ["differences_posterior.csv"] if command == "compare" else []
     same, differ, missing = compare_outputs(source, folder, names)
     if same:
         print(f"identical to {source}: {', '.join(same)}")
@@ -447,6 +513,54 @@ def _note_other_version(record: dict[str, Any], source: Path) -> None:
     note = version_note(record, source)
     if note is not None:
         print(f"{common.PROG}: note: {note}", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The replicates run again with their posterior draws (``--posterior``)."""
+
+    posterior: Posterior
+    timeseries: Any
+    summary: Any
+
+
+def _posterior(args: argparse.Namespace) -> Posterior | None:
+    """The ``--posterior`` folder, read and checked before anything runs."""
+    if args.posterior is None:
+        return None
+    from simulation.experiments.posterior import load_posterior
+
+    return load_posterior(args.posterior)
+
+
+def _run_drawn(
+    specs: list[RunSpec], seed: int, args: argparse.Namespace, posterior: Posterior | None
+) -> Drawn | None:
+    """The same replicates with their posterior draws (paired with the first set by seed)."""
+    if posterior is None:
+        return None
+    from simulation.experiments.runner import run_specs
+
+    timeseries, summary = run_specs(
+        specs, seed, args.replicates, True, args.workers, args.scheduler, posterior=posterior
+    )
+    return Drawn(posterior, timeseries, summary)
+
+
+def _recorded_posterior(record: dict[str, Any], source: Path) -> Posterior | None:
+    """The posterior a result was made with, if any: the same file (by SHA-256) or an error."""
+    entry = record.get("posterior")
+    if entry is None:
+        return None
+    from simulation.experiments.posterior import PosteriorError, load_posterior
+
+    posterior = load_posterior(Path(entry["path"]))
+    if posterior.sha256 != entry.get("sha256"):
+        raise PosteriorError(
+            f"{posterior.path}: not the posterior {source} was made with (its SHA-256 "
+            "differs); a rerun needs the same posterior file"
+        )
+    return posterior
 
 
 def _now() -> datetime:

@@ -46,6 +46,7 @@ from simulation.experiments.engine import (
 )
 from simulation.experiments.files import CSV_OPTIONS
 from simulation.experiments.folders import RESULTS_DIR
+from simulation.experiments.posterior import POSTERIOR_FILE
 from simulation.experiments.runner import replicate_seed
 from simulation.experiments.store import FIGURES_DIR
 from simulation.experiments.targets import Targets, load_targets, setting_parameters
@@ -54,7 +55,7 @@ from simulation.text import one_line
 
 HISTORY = "abc.sqlite"
 TARGETS_FILE = "targets.toml"
-POSTERIOR = "posterior.parquet"
+POSTERIOR = POSTERIOR_FILE
 POPULATIONS = "populations.csv"
 PREDICTIVE = "predictive.csv"
 MANIFEST = "manifest.json"

@@ -34,6 +34,10 @@ OUTPUT_FILES: frozenset[str] = frozenset(
         "differences.csv",
         "run.png",
         "compare.png",
+        "timeseries_posterior.csv",
+        "summary_posterior.csv",
+        "differences_posterior.csv",
+        "uncertainty.csv",
         "manifest.json",
         MARKER,
     }

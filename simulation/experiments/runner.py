@@ -33,6 +33,7 @@ from simulation.experiments.engine import (
     progress_bar,
 )
 from simulation.experiments.files import file_sha256
+from simulation.experiments.posterior import Posterior, replicate_values
 from simulation.experiments.run import run_model, timeout_message
 from simulation.experiments.scenarios import Scenario, load_scenario
 from simulation.model.interventions import parse as parse_interventions
@@ -162,10 +163,15 @@ def run_specs(
     workers: int | None = 1,
     scheduler: str | None = None,
     first: int = 0,
+    posterior: Posterior | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same replicates (same seeds) of every spec, stacked in the order given.
 
-    ``workers=None`` uses every core when there are enough runs to gain from it.
+    ``workers=None`` uses every core when there are enough runs to gain from it. With a
+    ``posterior`` (:mod:`simulation.experiments.posterior`), replicate ``r`` of every spec
+    also takes the parameters of posterior particle ``posterior.draw_index(seed, r)``, except
+    those the spec's scenario sets itself; the frames then have a ``draw`` column (the
+    particle's row) after ``seed``.
     """
     if replicates < 1:
         raise ValueError(f"replicates must be at least 1, got {replicates}")
@@ -173,7 +179,7 @@ def run_specs(
         raise ValueError(f"first replicate must be >= 0, got {first}")
     n = len(specs) * replicates
     with open_executor(workers, scheduler, n, min_pool=POOL_MIN_RUNS) as executor:
-        return _run_on(executor, specs, seed, range(first, first + replicates), progress)
+        return _run_on(executor, specs, seed, range(first, first + replicates), progress, posterior)
 
 
 def replicate_batches(
@@ -227,12 +233,18 @@ def _run_on(
     seed: int,
     replicates: range,
     progress: bool,
+    posterior: Posterior | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every (spec, replicate) through ``executor``, assembled in spec then replicate order."""
     jobs = [Job(s.parameters, tuple(s.interventions), frame=True) for s in specs]
     keys = [(i, r) for i in range(len(specs)) for r in replicates]
+    draws = [
+        replicate_values(posterior, seed, replicates, s.overrides) if posterior else {}
+        for s in specs
+    ]
     tasks: Iterator[tuple[Job, Task]] = (
-        (jobs[i], (run, {}, replicate_seed(seed, r))) for run, (i, r) in enumerate(keys)
+        (jobs[i], (run, draws[i][r][1] if posterior else {}, replicate_seed(seed, r)))
+        for run, (i, r) in enumerate(keys)
     )
     results: dict[int, dict[str, Any]] = {}
     bar = progress_bar(len(keys), enabled=progress and len(keys) > 1, leave=False)
@@ -250,7 +262,13 @@ def _run_on(
         bar.close()
     frames, rows = [], []
     for run, (i, r) in enumerate(keys):
-        ids = {"scenario": specs[i].name, "replicate": r, "seed": replicate_seed(seed, r)}
+        ids: dict[str, Any] = {
+            "scenario": specs[i].name,
+            "replicate": r,
+            "seed": replicate_seed(seed, r),
+        }
+        if posterior is not None:
+            ids["draw"] = draws[i][r][0]
         frames.append(_with_ids(results[run]["frame"], ids))
         rows.append({**ids, **results[run]["summary"]})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)

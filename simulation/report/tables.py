@@ -324,6 +324,85 @@ def precision_line(checks: Sequence[Precision]) -> str:
     return ", ".join(parts)
 
 
+def uncertainty_rows(
+    fixed: pd.DataFrame, drawn: pd.DataFrame, scenarios: Sequence[str], paired: bool
+) -> pd.DataFrame:
+    """Per headline outcome (and scenario): the interval at the point estimate, the interval
+    over the posterior, and the share of the variance that parameter uncertainty adds.
+
+    ``fixed``: replicates at the point estimate (the defaults); ``drawn``: the same replicates,
+    each with its posterior draw. Levels for one scenario (``paired=False``); with
+    ``paired=True`` each later scenario's paired difference from the first, whose draws and
+    seeds it shares. The split is :func:`~simulation.experiments.posterior.variance_split`.
+    """
+    from simulation.experiments.posterior import variance_split
+    from simulation.model.outputs import HEADLINE
+
+    rows = []
+    names = list(scenarios)
+    pairs = [(n, names[0]) for n in names[1:]] if paired else [(n, None) for n in names]
+    for key in HEADLINE:
+        for name, reference in pairs:
+            values = []
+            for summary in (fixed, drawn):
+                runs = _column(_by_replicate(summary, name), key)
+                if reference is not None:
+                    runs = runs - _column(_by_replicate(summary, reference), key)
+                values.append(pd.to_numeric(runs, errors="coerce").dropna().to_numpy(float))
+            (m0, l0, h0, n0), (m1, l1, h1, n1) = (mean_interval(v) for v in values)
+            share = variance_split(
+                {key: float(values[0].var(ddof=1)) if n0 > 1 else math.nan},
+                {key: float(values[1].var(ddof=1)) if n1 > 1 else math.nan},
+            )[key]
+            rows.append(
+                {
+                    "outcome": key,
+                    "scenario": name,
+                    "reference": reference or "",
+                    "n": n1,
+                    "point_mean": m0,
+                    "point_low": l0,
+                    "point_high": h0,
+                    "posterior_mean": m1,
+                    "posterior_low": l1,
+                    "posterior_high": h1,
+                    "parameter_share": share,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def uncertainty_table(rows: pd.DataFrame) -> str:
+    """:func:`uncertainty_rows` as text: which interval is which is in the header."""
+    from simulation.model.outputs import SUMMARY_LABELS
+
+    def cell(mean: float, low: float, high: float) -> str:
+        return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
+
+    paired = bool((rows["reference"] != "").any())
+    header = [
+        "outcome",
+        *(["scenario"] if paired or rows["scenario"].nunique() > 1 else []),
+        "point estimate: stochastic only",
+        "over the posterior: + parameters",
+        "parameter share",
+    ]
+    body = []
+    for r in _records(rows):
+        share = "n/a" if math.isnan(r["parameter_share"]) else f"{r['parameter_share']:.0%}"
+        name = [f"{r['scenario']} - {r['reference']}" if paired else r["scenario"]]
+        body.append(
+            [
+                SUMMARY_LABELS[r["outcome"]][0],
+                *(name if len(header) == 5 else []),
+                cell(r["point_mean"], r["point_low"], r["point_high"]),
+                cell(r["posterior_mean"], r["posterior_low"], r["posterior_high"]),
+                share,
+            ]
+        )
+    return render_table(header, body, left=len(header) - 3)
+
+
 def _names(summary: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(summary["scenario"]))
 

@@ -308,8 +308,17 @@ def test_real_process_error_has_no_traceback(tmp_path: Path, write_scenario) -> 
     assert "parameters.n_marketing = 2.5 is not an integer" in result.stderr
 
 
+POSTERIOR_FILES = {
+    "timeseries_posterior.csv",
+    "summary_posterior.csv",
+    "differences_posterior.csv",
+    "uncertainty.csv",
+}
+"""What ``--posterior`` adds (tests/experiments/test_posterior.py checks a folder holds them)."""
+
+
 def test_output_files_cover_what_commands_write() -> None:
-    assert RUN_FILES | COMPARE_FILES == OUTPUT_FILES
+    assert RUN_FILES | COMPARE_FILES | POSTERIOR_FILES == OUTPUT_FILES
 
 
 def test_csv_identical_across_processes(small_scenario: Path, tmp_path: Path) -> None:
