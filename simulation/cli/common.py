@@ -192,6 +192,15 @@ def sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
         help=f"run a design of more than {CONFIRM_RUNS:,} runs (refused without it: a design "
         "that large is more often a typo than a plan)",
     )
+    parser.add_argument(
+        "--posterior",
+        type=Path,
+        default=None,
+        metavar="CAL",
+        help="a calibration's output folder: replicate r of every design point also takes "
+        "posterior draw r (resampled by weight from the experiment's seed), so the results "
+        "carry the firm's parameter uncertainty, paired over the points (default: none)",
+    )
 
 
 def fact_replicates_option(parser: argparse.ArgumentParser, flag: str, help: str) -> None:

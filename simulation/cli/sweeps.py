@@ -168,6 +168,15 @@ def _open_experiment(args: argparse.Namespace, check=None, check_error=Exception
     from simulation.experiments.limits import cost_note, run_seconds
 
     experiment = load_experiment(args.experiment)
+    if args.posterior is not None:
+        from simulation.experiments.posterior import load_posterior
+
+        posterior = load_posterior(args.posterior)
+        experiment = experiment.with_posterior(posterior)
+        print(
+            f"{common.PROG}: note: every replicate draws from the {posterior.describe()}",
+            file=sys.stderr,
+        )
     if check is not None:
         try:
             check(experiment)

@@ -39,6 +39,7 @@ on the executor or the order in which runs finish.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import itertools
@@ -50,7 +51,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulation.experiments.files import (
     check_keys,
@@ -65,6 +66,9 @@ from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
+
+if TYPE_CHECKING:
+    from simulation.experiments.posterior import Posterior
 
 
 def experiment_dir() -> Path:
@@ -169,6 +173,28 @@ class Experiment:
     path: Path | None = None
     levels: int | None = None
     run_timeout: float | None = None
+    fixed: tuple[str, ...] = ()
+    """Parameters the base scenario sets itself: a posterior's draws leave them."""
+    posterior: Posterior | None = field(default=None, hash=False, compare=False)
+    """With one (``--posterior``), replicate ``r`` of every point also takes its draw."""
+
+    def with_posterior(self, posterior: Posterior | None) -> Experiment:
+        """The same design with every replicate drawing from ``posterior`` (paired over points)."""
+        return dataclasses.replace(self, posterior=posterior)
+
+    def draws(self) -> dict[int, tuple[int, dict[str, float]]]:
+        """Each replicate's posterior particle and the values it sets (none without a
+        posterior); the varied parameters and the scenario's own stay as they are."""
+        return self._draws
+
+    @cached_property
+    def _draws(self) -> dict[int, tuple[int, dict[str, float]]]:
+        if self.posterior is None:
+            return {r: (-1, {}) for r in range(self.replicates)}
+        from simulation.experiments.posterior import replicate_values
+
+        fixed = {*self.fixed, *self.varied}
+        return replicate_values(self.posterior, self.seed, range(self.replicates), fixed)
 
     @property
     def time_limit(self) -> float:
@@ -275,8 +301,8 @@ class Experiment:
         return list(self.iter_runs())
 
     def parameters(self, run: Run) -> dict[str, Any]:
-        """A run's full parameter set: the base scenario's, then the point's."""
-        return {**self.base_parameters, **run.params}
+        """A run's full parameter set: the base scenario's, its posterior draw, the point's."""
+        return {**self.base_parameters, **self.draws()[run.replicate][1], **run.params}
 
     def design(self) -> dict[str, Any]:
         """The canonical design: everything that decides the runs' numbers, nothing else.
@@ -285,7 +311,7 @@ class Experiment:
         the fingerprint; a changed default in simulation/model/params.py does (it is in the base
         parameters).
         """
-        return {
+        design = {
             "sampler": self.sampler,
             "varied": self.varied,
             "points": [dict(p) for p in self._points],
@@ -297,6 +323,10 @@ class Experiment:
             "base_parameters": dict(sorted(self.base_parameters.items())),
             "interventions": [dict(item) for item in self.interventions],
         }
+        if self.posterior is not None:  # only then: a store without one keeps its fingerprint
+            design["posterior"] = self.posterior.sha256
+            design["fixed"] = sorted(self.fixed)
+        return design
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical design (as JSON with sorted keys)."""
@@ -418,6 +448,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         text=text,
         path=path,
         levels=(levels or MORRIS_LEVELS) if sampler == "morris" else None,
+        fixed=tuple(sorted(spec.overrides)),
         run_timeout=run_timeout,
     )
 

@@ -332,6 +332,8 @@ class StoreMeta:
     series: tuple[str, ...]
     replicates: int | None
     n_runs: int | None
+    draws: tuple[int, ...] = ()
+    """Each replicate's posterior particle, for a sweep run with ``--posterior``."""
 
     @property
     def table(self) -> dict[str, Any]:
@@ -379,7 +381,8 @@ def read_meta(directory: str | Path) -> StoreMeta:
 def load_results(directory: str | Path, include_failed: bool = False) -> pd.DataFrame:
     """One row per run: ids, the varied parameters, every summary key.
 
-    Columns: ``run, point, replicate, seed`` (int64), then the varied parameters in the
+    Columns: ``run, point, replicate, seed`` (int64), ``draw`` (the replicate's posterior
+    particle, for a sweep run with ``--posterior``), then the varied parameters in the
     experiment file's order, each in its declared type (:data:`simulation.model.params.PARAMETERS`),
     then the summary keys of the store's ``outcomes`` (float64; NaN where the run stored null
     or lacked the key). Rows are the runs with status ``ok``, by run number. With
@@ -402,6 +405,12 @@ def load_results(directory: str | Path, include_failed: bool = False) -> pd.Data
     summaries = [_json(r[6], path, r[0], "summary") for r in rows]
     outcomes = list(meta.outcomes) or _keys_in_order(summaries)
     columns: dict[str, Any] = dict(ids)
+    if meta.draws:
+        if len(meta.draws) != (meta.replicates or 0):
+            raise StoreError(
+                f"{path}: meta draws has {len(meta.draws)} entries, not one a replicate"
+            )
+        columns["draw"] = np.array([meta.draws[r] for r in ids["replicate"]], dtype=np.int64)
     for name in meta.varied:
         columns[name] = _typed(name, [p.get(name) for p in params])
     for key in outcomes:
@@ -593,7 +602,20 @@ def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
         series=names("series"),
         replicates=number("replicates"),
         n_runs=number("n_runs"),
+        draws=_draws(values.get("draws"), path),
     )
+
+
+def _draws(text: str | None, path: Path) -> tuple[int, ...]:
+    if text is None:
+        return ()
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, list) or not all(isinstance(n, int) for n in parsed):
+        raise StoreError(f"{path}: meta draws is not a JSON list of whole numbers: {text!r:.60}")
+    return tuple(parsed)
 
 
 def _json(text: str | None, path: Path, run: int, column: str) -> dict[str, Any]:

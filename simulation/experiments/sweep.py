@@ -197,11 +197,12 @@ def _sweep(
             timeout=experiment.time_limit,
         )
         inflight: dict[int, Run] = {}
+        draws = experiment.draws()
 
         def tasks() -> Iterator[tuple[Job, Task]]:
             for run in pending:
                 inflight[run.index] = run
-                yield job, (run.index, run.params, run.seed)
+                yield job, (run.index, {**draws[run.replicate][1], **run.params}, run.seed)
 
         ran = failed = 0
         bar = progress_bar(experiment.n_runs, len(skip), progress)
@@ -399,6 +400,18 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
         "n_runs": experiment.n_runs,
         "weeks": experiment.weeks,
         "design": canonical_json(design),
+        **_posterior_meta(experiment),
+    }
+
+
+def _posterior_meta(experiment: Experiment) -> dict[str, Any]:
+    """With a posterior: which one, and each replicate's particle (``load_results``' draw)."""
+    if experiment.posterior is None:
+        return {}
+    draws = experiment.draws()
+    return {
+        "posterior": json.dumps(experiment.posterior.as_dict()),
+        "draws": json.dumps([draws[r][0] for r in range(experiment.replicates)]),
     }
 
 
@@ -414,11 +427,17 @@ def _changes(old_text: str | None, new: dict[str, Any]) -> str:
     except json.JSONDecodeError:
         old = {}
     words = []
+    if ("posterior" in old) != ("posterior" in new):
+        words.append("now with --posterior" if "posterior" in new else "now without --posterior")
     for key, value in new.items():
         before = old.get(key)
         if before == json.loads(canonical_json(value)):
             continue
-        if key in ("points", "seeds", "design"):
+        if key == "posterior" and "posterior" in old:
+            words.append("another posterior file")
+        elif key in ("posterior", "fixed"):
+            continue
+        elif key in ("points", "seeds", "design"):
             words.append(f"{key} differ")
         elif key == "base_parameters" and isinstance(before, dict):
             names = sorted(k for k in set(before) | set(value) if before.get(k) != value.get(k))

@@ -175,3 +175,48 @@ def test_a_bad_posterior_is_one_line_before_anything_runs(
         argv = ["run", str(small_scenario), *options, "--posterior", str(tmp_path)]
         assert main(argv) == 2
         assert "--posterior needs" in capsys.readouterr().err
+
+
+SWEEP = """\
+title = "Two levers over a posterior"
+scenario = "base.toml"
+sampler = "grid"
+seed = 5
+replicates = 3
+
+[parameters]
+collaboration = [0.2, 0.8]
+review_work = [2.0, 4.0]
+"""
+
+
+def test_a_sweep_over_the_posterior_pairs_its_points_and_resumes_only_with_it(
+    posterior: Path, tmp_path: Path, write_base: Callable[[Path], Path], capsys
+) -> None:
+    from simulation import load_results
+    from simulation.experiments.experiment import load_experiment
+
+    write_base(tmp_path)
+    path = tmp_path / "exp.toml"
+    path.write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "sweep"
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main([*argv, "--posterior", str(posterior)]) == 0
+    frame = load_results(out)
+    p = load_posterior(posterior)
+    expected = [p.draw_index(5, r) for r in range(3)]
+    for _, point in frame.groupby("point"):
+        assert point.sort_values("replicate")["draw"].tolist() == expected
+    # review_work is varied, so the sweep's values stand; request_rate comes from the draw.
+    experiment = load_experiment(path).with_posterior(p)
+    run = experiment.runs()[4]
+    params = experiment.parameters(run)
+    assert params["review_work"] == run.params["review_work"]
+    assert params["request_rate"] == p.values[expected[run.replicate]][0]
+    _, alone = run_model(params, run.seed)
+    assert alone["ttm_all"] == frame.set_index("run").loc[4, "ttm_all"]
+    capsys.readouterr()
+    assert main([*argv, "--posterior", str(posterior)]) == 0  # resumes: nothing to run
+    assert "0 runs done (12 already in the store)" in capsys.readouterr().out
+    assert main(argv) == 2
+    assert "now without --posterior" in capsys.readouterr().err
