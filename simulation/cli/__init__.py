@@ -34,12 +34,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (common.UsageError, FolderError, ScenarioError, ParameterError) as exc:
         return common.fail(str(exc), 2)
     except ValueError as exc:
+        from simulation.analysis.decision import DecisionError
         from simulation.experiments.posterior import PosteriorError
         from simulation.experiments.provenance import ManifestError
         from simulation.experiments.robustness import RobustnessError
         from simulation.experiments.store import ResultsError
 
-        if isinstance(exc, ManifestError | ResultsError | RobustnessError | PosteriorError):
+        if isinstance(
+            exc, ManifestError | ResultsError | RobustnessError | PosteriorError | DecisionError
+        ):
             return common.fail(str(exc), 2)
         raise
     except common.CommandError as exc:

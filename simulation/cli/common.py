@@ -203,6 +203,25 @@ def sweep_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def decision_options(parser: argparse.ArgumentParser) -> None:
+    """What matters to the user, for the recommendation that opens a sweep's results."""
+    parser.add_argument(
+        "--weights",
+        default=None,
+        metavar="W",
+        help="weights over outcomes for the recommendation, e.g. "
+        "'ttm_all=1,breaches_per_year=2,satisfaction=3' (default: every headline outcome 1)",
+    )
+    parser.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="COND",
+        help="a threshold every replicate should meet, e.g. 'breaches_per_year<14' "
+        "(repeatable); the recommendation prefers the setting that meets all most often",
+    )
+
+
 def fact_replicates_option(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
     """The replicates per setting of the F1-F7 check (``validate``, ``calibrate --adopt``):
     20 by default, the count the facts' bands and the robustness table are stated at."""

@@ -22,6 +22,7 @@ def add_commands(commands: Any) -> None:
         "run by run to DIR/results.sqlite; the same command resumes where it stopped",
     )
     common.sweep_options(sweep, "experiment name in experiments/ or path to a .toml file")
+    common.decision_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
     sensitivity = commands.add_parser(
@@ -103,6 +104,7 @@ def add_commands(commands: Any) -> None:
     report.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="default DIR/report.html"
     )
+    common.decision_options(report)
     report.set_defaults(handler=cmd_report)
 
 
@@ -116,19 +118,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from simulation.experiments.sweep import print_summary, run_sweep
 
+    _check_decision(args)
     with _sweep_errors():
         report = run_sweep(_open_experiment(args), args.out, **_sweep_settings(args))
     again = [a for a in args.argv if a not in ("--fresh", "--retry-failed")]
     print_summary(report, command=f"{common.PROG} {shlex.join(again)}")
     from simulation.experiments.store import ResultsError
-    from simulation.report.best import print_best
+    from simulation.report.best import decision_report, print_best
 
     print()
     try:
+        print(decision_report(report.out, args.weights, args.require))
+        print()
         print_best(report.out)
     except ResultsError as exc:  # e.g. no run ok yet: the sweep itself is done, say why
         print(f"{common.PROG}: note: {' '.join(str(exc).split())}", file=sys.stderr)
     return 1 if report.stored_failed else 0
+
+
+def _check_decision(args: argparse.Namespace) -> None:
+    """``--weights`` and ``--require`` read before anything runs (one line when wrong)."""
+    from simulation.analysis.decision import parse_requirement, parse_weights
+
+    parse_weights(args.weights)
+    for text in args.require:
+        parse_requirement(text)
 
 
 def _sweep_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -273,8 +287,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``dtsim report``: one self-contained HTML page on a sweep or a calibration."""
     from simulation.report.report import write_report
 
+    _check_decision(args)
     try:
-        path = write_report(args.folder, args.out)
+        path = write_report(args.folder, args.out, args.weights, args.require)
     except FileNotFoundError as exc:
         raise common.UsageError(str(exc)) from None
     print(f"wrote {path}")

@@ -4,11 +4,13 @@ the Pareto set, as aligned tables (``dtsim results DIR``)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
+from simulation.analysis.decision import Decision
 from simulation.experiments.store import ResultsError, StoreMeta, finished_runs
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.stats import CONFIDENCE
@@ -54,6 +56,63 @@ def best_report(directory: str | Path) -> str:
         "The best of many noisy means is flattered by luck: rerun a chosen setting with new "
         "seeds before quoting it."
     )
+    return "\n".join(lines)
+
+
+DECISION_ROWS = 10
+"""Settings listed under the recommendation, best mean score first."""
+
+
+def decision_cells(
+    directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
+) -> tuple[Decision, list[str], list[list[str]]]:
+    """The decision on a sweep (:mod:`simulation.analysis.decision`) and its table's cells:
+    the settings by mean score with their robustness, for the text and the HTML report."""
+    from simulation.analysis.decision import decide, parse_requirement, parse_weights
+
+    parsed = parse_weights(weights)
+    required = [parse_requirement(text) for text in requirements]
+    _, frame, _ = finished_runs(directory)
+    if frame.empty:
+        raise ResultsError(f"{directory}: no successful runs yet")
+    decision = decide(frame, parsed, required, stated=weights is not None)
+    varied = list(decision.table.attrs["varied"])
+    header = [*varied, "n", "score [interval]", "worst tenth", "regret", "regret, worst tenth"]
+    if required:
+        header.append("meets all")
+    body = []
+    for row in decision.table.head(DECISION_ROWS).to_dict("records"):
+        cells = [format_value(row[v]) for v in varied]
+        score = format_number(row["score"])
+        if math.isfinite(row["score_low"]):
+            score += f" [{format_number(row['score_low'])}, {format_number(row['score_high'])}]"
+        cells += [str(row["n"]), score, format_number(row["worst_tenth"])]
+        cells += [format_number(row["regret"]), format_number(row["regret_p90"])]
+        if required:
+            cells.append(f"{row['meets']:.0%}")
+        body.append(cells)
+    return decision, header, body
+
+
+DECISION_NOTE = (
+    "Settings by mean score (1: the best setting's mean on every weighted outcome, 0: the "
+    "worst's; a run can fall outside); worst tenth: the score's 10th percentile over "
+    "replicates; regret: how far a setting falls behind the best setting of the same "
+    "replicate (same seed and, with --posterior, the same draw), on average and in its worst "
+    "tenth"
+)
+
+
+def decision_report(
+    directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
+) -> str:
+    """The recommendation sentence, then the settings by score: what a strategist reads first."""
+    decision, header, body = decision_cells(directory, weights, requirements)
+    varied = list(decision.table.attrs["varied"])
+    lines = [decision.sentence, "", DECISION_NOTE, render_table(header, body, left=len(varied))]
+    more = len(decision.table) - DECISION_ROWS
+    if more > 0:
+        lines.append(f"... and {more} more (simulation.analysis.decision.robust_table)")
     return "\n".join(lines)
 
 

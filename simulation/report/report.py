@@ -61,16 +61,22 @@ dd { margin: 0; }
 """
 
 
-def write_report(directory: str | Path, out: str | Path | None = None) -> Path:
+def write_report(
+    directory: str | Path,
+    out: str | Path | None = None,
+    weights: str | None = None,
+    requirements: Sequence[str] = (),
+) -> Path:
     """Write the report of a sweep's or a calibration's folder (default ``DIR/report.html``);
-    return its path."""
+    return its path. A sweep's report opens with the recommendation for ``weights`` and
+    ``requirements``."""
     from simulation.report.calibration import calibration_html, is_calibration
 
     if is_calibration(Path(directory)):
         folder = Path(directory)
         text = calibration_html(folder)
     else:
-        text = report_html(directory)
+        text = report_html(directory, weights, requirements)
         folder = store_path(directory).parent
     path = folder / REPORT_FILE if out is None else Path(out)
     if path.is_dir():
@@ -80,8 +86,13 @@ def write_report(directory: str | Path, out: str | Path | None = None) -> Path:
     return path
 
 
-def report_html(directory: str | Path) -> str:
-    """The report's HTML text, from the autoescaped template ``templates/report.html``."""
+def report_html(
+    directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
+) -> str:
+    """The report's HTML text, from the autoescaped template ``templates/report.html``.
+    It opens with the recommendation for ``weights`` and ``requirements``
+    (:func:`simulation.report.best.decision_cells`)."""
+    from simulation.report.best import DECISION_NOTE, decision_cells
     from simulation.viz.sweep_plots import sweep_figures
 
     meta, frame, failed = finished_runs(directory)
@@ -94,7 +105,11 @@ def report_html(directory: str | Path) -> str:
     description = experiment.get("description")
     sensitivity = folder / SENSITIVITY_CSV
     discovery = folder / DISCOVERY_CSV
+    decision, header, body = decision_cells(directory, weights, requirements)
     page = {
+        "decision": decision.sentence,
+        "decision_table": _table(header, body, left=len(varied)),
+        "decision_note": DECISION_NOTE,
         "title": meta.title,
         "style": STYLE,
         "description": " ".join(description.split()) if isinstance(description, str) else "",

@@ -1,0 +1,280 @@
+"""A decision from a sweep: what the user says matters, a robust choice, and one sentence.
+
+Frames in, frames out (:func:`simulation.experiments.store.load_results`). A *setting* is a
+design point; its replicates share their seeds (and, with ``--posterior``, their parameter
+draws) with every other setting's, so replicate *r* of two settings is the same firm and the
+same market. That pairing is what makes regret meaningful: how far a setting falls behind
+the best setting **of the same replicate**.
+
+What matters is stated by the user:
+
+- **weights** over outcomes (``ttm_all=1,breaches_per_year=2,satisfaction=3``). Outcomes have
+  different units, so each is put on one scale first: 1 at the best setting's mean, 0 at the
+  worst's (over this sweep's settings), the direction from
+  :data:`simulation.model.outputs.DIRECTIONS`. A setting's **score** is the weighted mean of
+  those, so 1 means best on every weighted outcome. Without weights, every headline outcome
+  weighs 1, and the sentence says so.
+- **requirements** (``breaches_per_year<14``): the share of replicates in which every one holds.
+
+Per setting: the mean score with its interval, the worst tenth (the score's 10th percentile
+over replicates), the regret (best score of the replicate minus this one's) on average and at
+its 90th percentile, and the share meeting the requirements. The recommendation is the
+setting with the highest mean score (among those that meet the requirements in the largest
+share of replicates, when there are requirements); the most robust is the one with the
+smallest 90th-percentile regret. A runner-up whose paired difference from the recommendation
+has an interval that includes 0 is a tie, and is said to be one.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiments.store import ResultsError, ok_runs, varied_columns
+from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
+from simulation.stats import mean_interval, paired_interval
+
+FEW_REPLICATES = 5
+"""Below this many replicates a setting's interval is flagged as unreliable."""
+WORST = 0.1
+"""The worst tenth: the 10th percentile of a setting's scores over replicates."""
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_REQUIREMENT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
+
+
+class DecisionError(ValueError):
+    """Weights or requirements that cannot be used; one line naming what is allowed."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    outcome: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.op} {self.value:g}"
+
+
+def parse_weights(text: str | None) -> dict[str, float]:
+    """``"ttm_all=1,breaches_per_year=2"`` -> weights; None -> every headline outcome 1."""
+    if text is None:
+        return {key: 1.0 for key in HEADLINE}
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in DIRECTIONS:
+            raise DecisionError(
+                f"--weights {text!r}: {part.strip()!r} is not OUTCOME=WEIGHT; allowed outcomes: "
+                f"{', '.join(DIRECTIONS)}"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = math.nan
+        if not math.isfinite(weight) or weight < 0:
+            raise DecisionError(f"--weights {text!r}: {name} must weigh a number >= 0")
+        weights[name] = weight
+    if sum(weights.values()) <= 0:
+        raise DecisionError(f"--weights {text!r}: at least one weight must be above 0")
+    return weights
+
+
+def parse_requirement(text: str) -> Requirement:
+    """``"breaches_per_year<14"`` -> a requirement on a headline outcome."""
+    match = _REQUIREMENT.match(text)
+    if match is None or match.group(1) not in DIRECTIONS:
+        raise DecisionError(
+            f"--require {text!r}: allowed OUTCOME<VALUE, <=, > or >=, with OUTCOME one of "
+            f"{', '.join(DIRECTIONS)} (e.g. breaches_per_year<14)"
+        )
+    try:
+        value = float(match.group(3))
+    except ValueError:
+        raise DecisionError(f"--require {text!r}: {match.group(3)!r} is not a number") from None
+    return Requirement(match.group(1), match.group(2), value)
+
+
+def scores(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+    """Each run's score (``point``, ``replicate``, ``score``) on the scale of the setting means."""
+    runs = ok_runs(frame)
+    missing = [k for k in weights if k not in runs.columns]
+    if missing:
+        raise ResultsError(f"outcomes not in the results: {', '.join(missing)}")
+    means = runs.groupby("point")[list(weights)].mean()
+    total = np.zeros(len(runs))
+    for key, weight in weights.items():
+        low, high = float(means[key].min()), float(means[key].max())
+        span = high - low
+        value = runs[key].to_numpy(float)
+        if span <= 0 or not math.isfinite(span):
+            scaled = np.ones(len(runs))  # every setting alike on it: no one is worse
+        elif DIRECTIONS[key] == "min":
+            scaled = (high - value) / span
+        else:
+            scaled = (value - low) / span
+        total += weight * scaled
+    out = runs[["point", "replicate"]].copy()
+    out["score"] = total / sum(weights.values())
+    return out
+
+
+def robust_table(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float],
+    requirements: Sequence[Requirement] = (),
+) -> pd.DataFrame:
+    """One row per setting: the varied values, ``n``, the headline means, ``score`` with
+    ``score_low``/``score_high``, ``worst_tenth``, ``regret``, ``regret_p90`` and, with
+    requirements, ``meets`` (the share of replicates meeting all), best mean score first."""
+    runs = ok_runs(frame)
+    varied = varied_columns(frame)
+    scored = scores(runs, weights)
+    wide = scored.pivot(index="replicate", columns="point", values="score")
+    complete = wide.dropna()  # regret needs every setting in the replicate
+    regret = complete.max(axis=1).to_numpy()[:, None] - complete.to_numpy()
+    regret_by_point = dict(zip(complete.columns, regret.T, strict=True))
+    rows = []
+    for point, group in runs.groupby("point", sort=True):
+        s = scored.loc[group.index, "score"].to_numpy(float)
+        mean, low, high, n = mean_interval(s)
+        r = regret_by_point.get(point, np.array([math.nan]))
+        row = {
+            "point": int(point),
+            **{v: group[v].iloc[0] for v in varied},
+            "n": int(n),
+            **{k: float(group[k].mean()) for k in HEADLINE if k in group},
+            "score": mean,
+            "score_low": low,
+            "score_high": high,
+            "worst_tenth": float(np.quantile(s, WORST)) if len(s) else math.nan,
+            "regret": float(np.mean(r)),
+            "regret_p90": float(np.quantile(r, 1 - WORST)),
+        }
+        if requirements:
+            ok = np.ones(len(group), dtype=bool)
+            for req in requirements:
+                ok &= OPS[req.op](group[req.outcome].to_numpy(float), req.value)
+            row["meets"] = float(ok.mean())
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    order = ["meets", "score"] if requirements else ["score"]
+    table = table.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
+    table.attrs["varied"] = varied
+    return table
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The recommendation, its runner-up, the most robust setting, and what to say."""
+
+    table: pd.DataFrame
+    recommended: int
+    runner_up: int | None
+    robust: int
+    tie: bool
+    sentence: str
+
+
+def decide(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float],
+    requirements: Sequence[Requirement] = (),
+    stated: bool = True,
+) -> Decision:
+    """The robust table and one sentence: the recommended setting, its interval, what it gives
+    up against the runner-up (or that they tie), and the most robust setting if it differs.
+    ``stated``: whether the user gave the weights (else the sentence says they are equal)."""
+    table = robust_table(frame, weights, requirements)
+    if table.empty:
+        raise ResultsError("no successful runs to decide from")
+    varied = table.attrs["varied"]
+    best = table.iloc[0]
+    runner = table.iloc[1] if len(table) > 1 else None
+    robust = table.sort_values(["regret_p90", "score"], ascending=[True, False]).iloc[0]
+    scored = scores(ok_runs(frame), weights)
+    tie = False
+    words = [f"Recommended: {_setting(best, varied)}, score {_interval(best)}"]
+    if requirements:
+        words.append(
+            f"meeting {' and '.join(map(str, requirements))} in {best['meets']:.0%} of replicates"
+        )
+    sentence = ", ".join(words)
+    if runner is not None:
+        a = scored[scored["point"] == best["point"]].set_index("replicate")["score"]
+        b = scored[scored["point"] == runner["point"]].set_index("replicate")["score"]
+        shared = a.index.intersection(b.index)
+        diff, low, high, _ = paired_interval(b[shared], a[shared])
+        tie = bool(len(shared) > 1 and low <= 0 <= high)
+        gives = _gives_up(best, runner)
+        if tie:
+            sentence += (
+                f"; tied with {_setting(runner, varied)} (paired difference {diff:+.3f} "
+                f"[{low:+.3f}, {high:+.3f}]): the runs do not tell them apart"
+            )
+        else:
+            sentence += f"; against the runner-up, {_setting(runner, varied)}, it " + (
+                f"gives up {gives}" if gives else "gives up nothing on any headline outcome"
+            )
+    if robust["point"] != best["point"]:
+        sentence += (
+            f". The most robust setting is {_setting(robust, varied)} (its worst tenth of "
+            f"replicates falls {robust['regret_p90']:.3f} behind the best, against "
+            f"{best['regret_p90']:.3f})"
+        )
+    else:
+        sentence += ". It is also the most robust (smallest regret in its worst tenth)"
+    scale = ", ".join(f"{k} {w:g}" for k, w in weights.items())
+    sentence += f". Weights: {scale}" + ("" if stated else " (equal: none were given, --weights)")
+    if int(best["n"]) < FEW_REPLICATES:
+        sentence += f". Only {int(best['n'])} replicates a setting: the intervals are unreliable"
+    return Decision(
+        table,
+        int(best["point"]),
+        None if runner is None else int(runner["point"]),
+        int(robust["point"]),
+        tie,
+        sentence + ".",
+    )
+
+
+def _setting(row: pd.Series, varied: Sequence[str]) -> str:
+    return ", ".join(f"{v} {row[v]:g}" for v in varied) or f"point {int(row['point'])}"
+
+
+def _interval(row: pd.Series) -> str:
+    if row["n"] < 2 or not math.isfinite(row["score_low"]):
+        return f"{row['score']:.3f}"
+    return f"{row['score']:.3f} [{row['score_low']:.3f}, {row['score_high']:.3f}]"
+
+
+def _gives_up(best: pd.Series, runner: pd.Series) -> str:
+    """The headline outcomes on which the recommendation is worse than the runner-up."""
+    parts = []
+    for key in HEADLINE:
+        if key not in best:
+            continue
+        worse = best[key] - runner[key] if DIRECTIONS[key] == "min" else runner[key] - best[key]
+        if worse > 0:
+            label, unit = SUMMARY_LABELS[key]
+            parts.append(f"{worse:.3g} {unit} of {label}")
+    return "; ".join(parts)
+
+
+__all__ = [
+    "Decision",
+    "DecisionError",
+    "Requirement",
+    "decide",
+    "parse_requirement",
+    "parse_weights",
+    "robust_table",
+    "scores",
+]
