@@ -14,7 +14,8 @@ What matters is stated by the user:
   :data:`simulation.model.outputs.DIRECTIONS`. A setting's **score** is the weighted mean of
   those, so 1 means best on every weighted outcome. Without weights, every headline outcome
   weighs 1, and the sentence says so.
-- **requirements** (``breaches_per_year<14``): the share of replicates in which every one holds.
+- **requirements** (``breaches_per_year<14``, ``satisfaction>0.55``: the conditions of scenario
+  discovery): the share of replicates in which every one holds.
 
 Per setting: the mean score with its interval, the worst tenth (the score's 10th percentile
 over replicates), the regret (best score of the replicate minus this one's) on average and at
@@ -28,7 +29,6 @@ has an interval that includes 0 is a tie, and is said to be one.
 from __future__ import annotations
 
 import math
-import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulation.analysis.discovery import Condition
 from simulation.experiments.store import ResultsError, ok_runs, varied_columns
 from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.stats import mean_interval, paired_interval
@@ -44,22 +45,11 @@ FEW_REPLICATES = 5
 """Below this many replicates a setting's interval is flagged as unreliable."""
 WORST = 0.1
 """The worst tenth: the 10th percentile of a setting's scores over replicates."""
-OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_REQUIREMENT = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|<|>)\s*(-?[0-9.eE+-]+)\s*$")
+_REQUIREMENT = re.compile(r"^\s*([a-z_]+)\s*(<|>)\s*(-?[0-9.eE+-]+)\s*$")
 
 
 class DecisionError(ValueError):
     """Weights or requirements that cannot be used; one line naming what is allowed."""
-
-
-@dataclass(frozen=True)
-class Requirement:
-    outcome: str
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.outcome} {self.op} {self.value:g}"
 
 
 def parse_weights(text: str | None) -> dict[str, float]:
@@ -87,19 +77,22 @@ def parse_weights(text: str | None) -> dict[str, float]:
     return weights
 
 
-def parse_requirement(text: str) -> Requirement:
-    """``"breaches_per_year<14"`` -> a requirement on a headline outcome."""
+def parse_requirement(text: str) -> Condition:
+    """``"breaches_per_year<14"`` -> a condition on a headline outcome (the one kind that
+    scenario discovery uses too, :class:`simulation.analysis.discovery.Condition`)."""
     match = _REQUIREMENT.match(text)
     if match is None or match.group(1) not in DIRECTIONS:
         raise DecisionError(
-            f"--require {text!r}: allowed OUTCOME<VALUE, <=, > or >=, with OUTCOME one of "
+            f"--require {text!r}: allowed OUTCOME<VALUE or OUTCOME>VALUE, with OUTCOME one of "
             f"{', '.join(DIRECTIONS)} (e.g. breaches_per_year<14)"
         )
     try:
         value = float(match.group(3))
     except ValueError:
         raise DecisionError(f"--require {text!r}: {match.group(3)!r} is not a number") from None
-    return Requirement(match.group(1), match.group(2), value)
+    if not math.isfinite(value):
+        raise DecisionError(f"--require {text!r}: the threshold must be a finite number")
+    return Condition(match.group(1), "below" if match.group(2) == "<" else "above", value)
 
 
 def scores(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
@@ -129,7 +122,7 @@ def scores(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
 def robust_table(
     frame: pd.DataFrame,
     weights: Mapping[str, float],
-    requirements: Sequence[Requirement] = (),
+    requirements: Sequence[Condition] = (),
 ) -> pd.DataFrame:
     """One row per setting: the varied values, ``n``, the headline means, ``score`` with
     ``score_low``/``score_high``, ``worst_tenth``, ``regret``, ``regret_p90`` and, with
@@ -161,7 +154,7 @@ def robust_table(
         if requirements:
             ok = np.ones(len(group), dtype=bool)
             for req in requirements:
-                ok &= OPS[req.op](group[req.outcome].to_numpy(float), req.value)
+                ok &= req.met(group[req.outcome].to_numpy(float))
             row["meets"] = float(ok.mean())
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -186,7 +179,7 @@ class Decision:
 def decide(
     frame: pd.DataFrame,
     weights: Mapping[str, float],
-    requirements: Sequence[Requirement] = (),
+    requirements: Sequence[Condition] = (),
     stated: bool = True,
 ) -> Decision:
     """The robust table and one sentence: the recommended setting, its interval, what it gives
@@ -271,7 +264,6 @@ def _gives_up(best: pd.Series, runner: pd.Series) -> str:
 __all__ = [
     "Decision",
     "DecisionError",
-    "Requirement",
     "decide",
     "parse_requirement",
     "parse_weights",

@@ -575,7 +575,7 @@ def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
     if absent:
         raise StoreError(f"{path}: not a dtsim results store (meta lacks {', '.join(absent)})")
 
-    def names(key: str) -> tuple[str, ...]:
+    def names(key: str, kind: type = str, what: str = "names") -> tuple[Any, ...]:
         text = values.get(key)
         if text is None:
             return ()
@@ -583,8 +583,8 @@ def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
             parsed = json.loads(text)
         except json.JSONDecodeError:
             parsed = None
-        if not isinstance(parsed, list) or not all(isinstance(n, str) for n in parsed):
-            raise StoreError(f"{path}: meta {key} is not a JSON list of names: {text!r:.60}")
+        if not isinstance(parsed, list) or not all(isinstance(n, kind) for n in parsed):
+            raise StoreError(f"{path}: meta {key} is not a JSON list of {what}: {text!r:.60}")
         return tuple(parsed)
 
     def number(key: str) -> int | None:
@@ -602,20 +602,8 @@ def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
         series=names("series"),
         replicates=number("replicates"),
         n_runs=number("n_runs"),
-        draws=_draws(values.get("draws"), path),
+        draws=names("draws", int, "whole numbers"),
     )
-
-
-def _draws(text: str | None, path: Path) -> tuple[int, ...]:
-    if text is None:
-        return ()
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, list) or not all(isinstance(n, int) for n in parsed):
-        raise StoreError(f"{path}: meta draws is not a JSON list of whole numbers: {text!r:.60}")
-    return tuple(parsed)
 
 
 def _json(text: str | None, path: Path, run: int, column: str) -> dict[str, Any]:
