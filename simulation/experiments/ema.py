@@ -59,13 +59,24 @@ def ema_model(
     constants: Mapping[str, Any] | None = None,
     seed: int = 0,
     name: str = "dtsim",
+    replicates: int = 10,
 ) -> Any:
-    """An ``ema_workbench.Model`` running dtsim; outcomes: the four headline outcomes.
+    """An ``ema_workbench`` model running dtsim; outcomes: the four headline outcomes.
 
     ``uncertainties`` and ``levers`` are parameter names (ranges from PARAMETERS) or a
     mapping name -> (low, high). ``constants`` fixes other parameters (e.g. a smaller
-    ``n_customers`` or fewer ``weeks``); ``seed`` is the model seed of every experiment.
+    ``n_customers`` or fewer ``weeks``). Every experiment runs ``replicates`` times with the
+    seeds dtsim gives replicates of base seed ``seed`` (``replicate_seed(seed, r)``), the same
+    in every experiment (common random numbers, as ``dtsim compare`` and sweeps): each
+    headline outcome is the replicates' mean, and ``<outcome>_replicates`` the array of
+    their values. ``replicates=1`` is one run of seed ``seed`` itself (a plain ``Model``).
     """
+    import numpy as np
+
+    from simulation.experiments.runner import replicate_seed
+
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1, got {replicates}")
     ema = import_ema()
 
     def params(items: Iterable[str] | Mapping[str, tuple[float, float]]) -> list[Any]:
@@ -73,13 +84,20 @@ def ema_model(
             return [_parameter(ema, k, tuple(v)) for k, v in items.items()]
         return [_parameter(ema, k, None) for k in items]
 
-    model = ema.Model(name, function=run_dtsim)
+    fixed = [ema.Constant(k, v) for k, v in (constants or {}).items()]
+    if replicates == 1:
+        model = ema.Model(name, function=run_dtsim)
+        model.constants = [ema.Constant("seed", int(seed)), *fixed]
+        model.outcomes = [ema.ScalarOutcome(key) for key in HEADLINE]
+    else:
+        model = ema.ReplicatorModel(name, function=run_dtsim)
+        model.constants = fixed
+        model.replications = [{"seed": replicate_seed(seed, r)} for r in range(replicates)]
+        model.outcomes = [ema.ScalarOutcome(key, function=np.mean) for key in HEADLINE] + [
+            ema.ArrayOutcome(f"{key}_replicates", variable_name=key) for key in HEADLINE
+        ]
     model.uncertainties = params(uncertainties)
     model.levers = params(levers)
-    model.constants = [ema.Constant("seed", int(seed))] + [
-        ema.Constant(k, v) for k, v in (constants or {}).items()
-    ]
-    model.outcomes = [ema.ScalarOutcome(key) for key in HEADLINE]
     return model
 
 

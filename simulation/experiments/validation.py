@@ -366,8 +366,12 @@ route below is exercised by `tests/experiments/test_interop.py`.
 - **EMA Workbench**: `simulation.experiments.ema.ema_model()` returns an
   `ema_workbench.Model` whose function runs dtsim; its levers are the three levers and its
   uncertainties other parameters, with ranges from `simulation.model.params.PARAMETERS`; its
-  outcomes are the four headline outcomes. Run it with `perform_experiments(ema_model(), scenarios=...,
-  policies=...)` or a `SequentialEvaluator`. The EMA Workbench is not needed to run dtsim; it
+  outcomes are the four headline outcomes. Every experiment runs `replicates` times (default
+  10) with dtsim's replicate seeds of base seed `seed` (`replicate_seed(seed, r)`, the same in
+  every experiment: common random numbers, as `dtsim compare` and sweeps), as an EMA
+  `ReplicatorModel`: each outcome is the replicates' mean and `<outcome>_replicates` the array
+  of their values; `replicates=1` is one run of `seed`. Run it with
+  `perform_experiments(ema_model(), scenarios=..., policies=...)` or a `SequentialEvaluator`. The EMA Workbench is not needed to run dtsim; it
   comes with the `dev` extra (the tests use it), and its test is skipped when it is missing.
 
 Tested with Mesa 3.5.1, SALib 1.6.0 and ema_workbench 3.0.0.

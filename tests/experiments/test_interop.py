@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.experiments.runner import run_model
+from simulation.experiments.runner import replicate_seed, run_model
 from simulation.model.model import DigitalTransformationModel
 from simulation.model.outputs import HEADLINE
 from simulation.model.params import LEVERS, PARAMETERS
@@ -85,7 +85,7 @@ def test_ema_workbench_perform_experiments() -> None:
     from simulation.experiments.ema import ema_model, import_ema
 
     ema = import_ema()
-    model = ema_model(constants=TINY, seed=3)
+    model = ema_model(constants=TINY, seed=3, replicates=3)
     assert [u.name for u in model.uncertainties] == [
         "request_rate",
         "shadow_bias",
@@ -99,13 +99,17 @@ def test_ema_workbench_perform_experiments() -> None:
     for name in ("request_rate", *LEVERS):
         spec = PARAMETERS[name]
         assert experiments[name].between(spec.low, spec.high).all(), name
-    assert set(outcomes) == set(HEADLINE)
+    assert set(outcomes) == {*HEADLINE, *(f"{k}_replicates" for k in HEADLINE)}
     for key in HEADLINE:
         assert outcomes[key].shape == (6,) and np.isfinite(outcomes[key]).all(), key
-    # An experiment is one dtsim run: repeat the first directly.
+        assert outcomes[f"{key}_replicates"].shape == (6, 3)
+        assert outcomes[key] == pytest.approx(outcomes[f"{key}_replicates"].mean(axis=1))
+    # Each replicate is one dtsim run with dtsim's replicate seed: repeat one directly.
     first = experiments.iloc[0]
     params = {
         k: first[k] for k in ("request_rate", "shadow_bias", "w_trust", "change_budget", *LEVERS)
     }
-    _, summary = run_model({**TINY, **params}, 3)
-    assert outcomes["shadow_share"][0] == pytest.approx(summary["shadow_share"])
+    _, summary = run_model({**TINY, **params}, replicate_seed(3, 1))
+    assert outcomes["shadow_share_replicates"][0, 1] == pytest.approx(summary["shadow_share"])
+    single = ema_model(constants=TINY, seed=3, replicates=1)
+    assert single.constants[0].name == "seed"
