@@ -95,12 +95,23 @@ def as_floats(values: Iterable[float]) -> np.ndarray:
     return np.asarray(pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce"), float)
 
 
-def mean_interval(values: Iterable[float], level: float = CONFIDENCE) -> Interval:
+FEW_REPLICATES = 5
+"""Below this many replicates an interval is flagged as unreliable (tables, decisions)."""
+
+
+def mean_interval(
+    values: Iterable[float],
+    level: float = CONFIDENCE,
+    bounds: tuple[float, float] | None = None,
+) -> Interval:
     """Mean and Student-t interval of the mean over replicates, ignoring NaN and non-numbers.
 
     With one value there is no interval: its bounds are NaN (never the value itself, which
     would read as certainty). Replicates are independent runs, so the t-interval is exact
-    under normality and a fair approximation for the run means reported here.
+    under normality and a fair approximation for the run means reported here. ``bounds``:
+    the range the quantity can take (a share in [0, 1], a count >= 0); the interval is
+    clipped to it, so a few replicates never give a negative breach rate. Clipping keeps the
+    coverage, since the true mean lies in the range.
     """
     from scipy import stats
 
@@ -113,7 +124,10 @@ def mean_interval(values: Iterable[float], level: float = CONFIDENCE) -> Interva
     if n == 1:
         return Interval(mean, math.nan, math.nan, 1)
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return Interval(mean, mean - half, mean + half, n)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(mean, low, high, n)
 
 
 def paired_interval(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiments.store import ResultsError, ok_runs, varied_columns
-from simulation.model.outputs import DIRECTIONS, HEADLINE
+from simulation.model.outputs import DIRECTIONS, HEADLINE, RANGES
 from simulation.stats import mean_interval
 
 OBJECTIVES: tuple[tuple[str, str], ...] = (
@@ -135,7 +135,7 @@ def best_settings(frame: pd.DataFrame, directions: dict[str, str] | None = None)
             sample = runs.loc[match, key]
         else:
             sample = runs[key]
-        mean, low, high, n = mean_interval(sample)
+        mean, low, high, n = mean_interval(sample, bounds=RANGES.get(key))
         if n < 2:
             low = high = math.nan
         row: dict[str, Any] = {"outcome": key, "direction": direction}

@@ -39,10 +39,8 @@ import pandas as pd
 from simulation.analysis.discovery import Condition
 from simulation.experiments.store import ResultsError, ok_runs, varied_columns
 from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
-from simulation.stats import mean_interval, paired_interval
+from simulation.stats import FEW_REPLICATES, mean_interval, paired_interval
 
-FEW_REPLICATES = 5
-"""Below this many replicates a setting's interval is flagged as unreliable."""
 WORST = 0.1
 """The worst tenth: the 10th percentile of a setting's scores over replicates."""
 _REQUIREMENT = re.compile(r"^\s*([a-z_]+)\s*(<|>)\s*(-?[0-9.eE+-]+)\s*$")

@@ -13,7 +13,7 @@ from simulation.analysis.best import best_settings, pareto_set
 from simulation.analysis.decision import Decision
 from simulation.experiments.store import ResultsError, StoreMeta, finished_runs
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
-from simulation.stats import CONFIDENCE
+from simulation.stats import CONFIDENCE, FEW_REPLICATES
 from simulation.text import format_number, format_value, render_table
 
 PARETO_ROWS = 25
@@ -38,6 +38,14 @@ def best_report(directory: str | Path) -> str:
         f"Best design point for each headline outcome: replicate mean{interval}, n replicates"
     )
     lines.append(_best_table(best, list(meta.varied)))
+    lines.append(
+        "(intervals within each outcome's range"
+        + (
+            f"; FEWER THAN {FEW_REPLICATES} REPLICATES a point: the intervals are unreliable)"
+            if (best["n"] < FEW_REPLICATES).any()
+            else ")"
+        )
+    )
     if bool(best["censored"].any()):
         lines.append("> censored: fewer than half launched in some replicate; a lower bound")
     lines.append("")

@@ -19,13 +19,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simulation.stats import CONFIDENCE, mean_interval, paired_interval, welch_interval
+from simulation.stats import (
+    CONFIDENCE,
+    FEW_REPLICATES,
+    mean_interval,
+    paired_interval,
+    welch_interval,
+)
 from simulation.text import format_number, render_table
 
 
-def format_cell(values: Iterable[float]) -> str:
-    """``mean [low, high]`` over replicates, or the single value of a single run."""
-    mean, low, high, n = mean_interval(values)
+def format_cell(values: Iterable[float], key: str | None = None) -> str:
+    """``mean [low, high]`` over replicates, or the single value of a single run; with the
+    outcome's ``key`` the interval is clipped to its range (:data:`RANGES`)."""
+    from simulation.model.outputs import RANGES
+
+    mean, low, high, n = mean_interval(values, bounds=RANGES.get(key) if key else None)
     if n <= 1:
         return format_number(mean)
     return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"
@@ -51,7 +60,7 @@ def format_outcome(summary: pd.DataFrame, key: str) -> str:
     """
     if key not in summary:
         return "n/a"
-    cell = format_cell(summary[key])
+    cell = format_cell(summary[key], key)
     flag = f"{key}_censored"
     censored = flag in summary and bool((pd.to_numeric(summary[flag], errors="coerce") > 0).any())
     return f">{cell}" if censored and cell != "n/a" else cell
@@ -79,8 +88,13 @@ def interval_note(replicates: int, summary: pd.DataFrame | None = None) -> str:
     if replicates == 1:
         what = "one run; use --replicates 10 or more for 95% intervals"
     else:
-        what = f"mean [{CONFIDENCE:.0%} t-interval of the mean] over {replicates} replicates"
+        what = (
+            f"mean [{CONFIDENCE:.0%} t-interval of the mean, within each outcome's range] over "
+            f"{replicates} replicates"
+        )
     notes = ["* headline outcome", what]
+    if 1 < replicates < FEW_REPLICATES:
+        notes.append(f"FEWER THAN {FEW_REPLICATES} REPLICATES: the intervals are unreliable")
     flags = [
         f"{k}_censored"
         for k in SUMMARY_LABELS
@@ -336,7 +350,7 @@ def uncertainty_rows(
     seeds it shares. The split is :func:`~simulation.experiments.posterior.variance_split`.
     """
     from simulation.experiments.posterior import variance_split
-    from simulation.model.outputs import HEADLINE
+    from simulation.model.outputs import HEADLINE, RANGES
 
     rows = []
     names = list(scenarios)
@@ -349,7 +363,8 @@ def uncertainty_rows(
                 if reference is not None:
                     runs = runs - _column(_by_replicate(summary, reference), key)
                 values.append(pd.to_numeric(runs, errors="coerce").dropna().to_numpy(float))
-            (m0, l0, h0, n0), (m1, l1, h1, n1) = (mean_interval(v) for v in values)
+            bounds = RANGES.get(key) if reference is None else None  # a difference can be < 0
+            (m0, l0, h0, n0), (m1, l1, h1, n1) = (mean_interval(v, bounds=bounds) for v in values)
             share = variance_split(
                 {key: float(values[0].var(ddof=1)) if n0 > 1 else math.nan},
                 {key: float(values[1].var(ddof=1)) if n1 > 1 else math.nan},

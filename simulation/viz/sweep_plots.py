@@ -47,7 +47,7 @@ from simulation.experiments.store import (
     store_path,
     varied_columns,
 )
-from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, SUMMARY_LABELS
+from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, RANGES, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
 from simulation.stats import CONFIDENCE, mean_interval
 from simulation.text import format_number, format_value
@@ -342,7 +342,7 @@ def _intervals(runs: pd.DataFrame, x: str, key: str) -> pd.DataFrame:
     """Mean, t-interval and n of ``key`` at each value of ``x``, sorted by ``x``."""
     rows = []
     for value, group in runs.groupby(x, sort=True):
-        mean, low, high, n = mean_interval(group[key])
+        mean, low, high, n = mean_interval(group[key], bounds=RANGES.get(key))
         rows.append({x: value, "mean": mean, "low": low, "high": high, "n": n})
     return pd.DataFrame(rows, columns=[x, "mean", "low", "high", "n"])
 
