@@ -48,7 +48,7 @@ import tempfile
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +334,12 @@ class StoreMeta:
     n_runs: int | None
     draws: tuple[int, ...] = ()
     """Each replicate's posterior particle, for a sweep run with ``--posterior``."""
+    base: dict[str, Any] = field(default_factory=dict, hash=False)
+    """The base scenario's full parameter set, as the design recorded it."""
+    fixed: tuple[str, ...] | None = None
+    """The parameters the base scenario sets itself (None: a store from before they were kept)."""
+    posterior: dict[str, Any] | None = field(default=None, hash=False)
+    """Which posterior the replicates drew from (``--posterior``), if any."""
 
     @property
     def table(self) -> dict[str, Any]:
@@ -603,7 +609,23 @@ def _meta(db: sqlite3.Connection, path: Path) -> StoreMeta:
         replicates=number("replicates"),
         n_runs=number("n_runs"),
         draws=names("draws", int, "whole numbers"),
+        base=_object(values.get("design"), path, "design").get("base_parameters") or {},
+        fixed=names("fixed") if "fixed" in values else None,
+        posterior=_object(values.get("posterior"), path, "posterior") or None,
     )
+
+
+def _object(text: str | None, path: Path, key: str) -> dict[str, Any]:
+    """A meta value that holds a JSON object ({} when absent)."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise StoreError(f"{path}: meta {key} is not a JSON object: {text!r:.60}")
+    return value
 
 
 def _json(text: str | None, path: Path, run: int, column: str) -> dict[str, Any]:

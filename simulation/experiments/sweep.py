@@ -400,6 +400,7 @@ def store_meta(experiment: Experiment) -> dict[str, Any]:
         "n_runs": experiment.n_runs,
         "weeks": experiment.weeks,
         "design": canonical_json(design),
+        "fixed": json.dumps(sorted(experiment.fixed)),
         **_posterior_meta(experiment),
     }
 

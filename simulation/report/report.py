@@ -167,6 +167,7 @@ def _what_was_run(
         ("base scenario", str(experiment.get("scenario", "?"))),
         ("design", design),
         ("varied", _varied_text(frame, list(meta.varied))),
+        *_fixed_rows(meta),
         ("replicates", str(high) if low == high else f"{low}-{high} per point"),
         (
             "weeks",
@@ -190,6 +191,38 @@ def _what_was_run(
         rows.append(("finished", str(when[-1] if when else manifest.get("finished") or "?")))
     else:
         rows.append(("dtsim", "no manifest.json in the folder: version not recorded"))
+    return rows
+
+
+def _fixed_rows(meta: Any) -> list[tuple[str, str]]:
+    """What the base scenario holds fixed: every lever not varied, every parameter it sets,
+    and the posterior the replicates drew from, so a reader sees the whole question."""
+    from simulation.model.params import LEVERS
+
+    base, varied = meta.base, set(meta.varied)
+    levers = [f"{k} {format_value(base[k])}" for k in LEVERS if k not in varied and k in base]
+    rows = [("levers held fixed", ", ".join(levers) or "none (all are varied)")]
+    if meta.fixed is None:
+        rows.append(("parameters the base scenario sets", "not recorded in this store"))
+    else:
+        own = [k for k in meta.fixed if k not in LEVERS and k not in varied and k in base]
+        text = ", ".join(f"{k} {format_value(base[k])}" for k in own)
+        rows.append(("parameters the base scenario sets", text or "none"))
+    rows.append(
+        (
+            "every other parameter",
+            "at the model's defaults (calibrated: docs/CALIBRATION.md)",
+        )
+    )
+    if meta.posterior:
+        p = meta.posterior
+        rows.append(
+            (
+                "parameter uncertainty",
+                f"each replicate drew from {p.get('path')} ({p.get('particles')} particles; "
+                f"SHA-256 {str(p.get('sha256'))[:12]})",
+            )
+        )
     return rows
 
 

@@ -69,6 +69,11 @@ def test_report_is_one_self_contained_file(report: Path) -> None:
         assert f"<h2>{heading}</h2>" in text
     assert "8 ok, 0 failed" in text
     assert "commit " in text  # from manifest.json
+    # the whole question: the lever not varied and what base.toml sets itself
+    assert "<dt>levers held fixed</dt><dd>marketing_budget 0.25</dd>" in text
+    assert "<dt>parameters the base scenario sets</dt><dd>n_customers 200, warmup_weeks 4" in text
+    assert '<p class="decision"><strong>Recommended: ' in text
+    assert "(equal: none were given, --weights)" in text
     # the sensitivity table is ranked by mu* within an outcome
     assert text.index('<td class="l">collaboration</td><td>0.04') < text.index(
         '<td class="l">governance</td><td>0.01'
