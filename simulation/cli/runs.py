@@ -405,22 +405,29 @@ def _finish(
         out,
         [common.PROG, *argv],
         started,
-        lambda folder: _plot(command, specs, timeseries, folder),
+        lambda folder: _plot(
+            command, specs, timeseries, folder, None if drawn is None else drawn.timeseries
+        ),
         extra,
     )
 
 
-def _plot(command: str, specs: list[RunSpec], timeseries: Any, out: Path) -> None:
-    """``run.png`` or ``compare.png``, with each scenario's interventions marked."""
+def _plot(
+    command: str, specs: list[RunSpec], timeseries: Any, out: Path, drawn: Any = None
+) -> None:
+    """``run.png`` or ``compare.png``, with each scenario's interventions marked (and, with
+    ``--posterior``, the lighter band of the replicates with their draws)."""
     from simulation.viz.plots import plot_compare, plot_run
 
     if command == "run":
         (spec,) = specs
         title = f"{spec.title} ({spec.name})"
-        plot_run(timeseries, out / "run.png", title=title, interventions=spec.interventions)
+        plot_run(
+            timeseries, out / "run.png", title=title, interventions=spec.interventions, drawn=drawn
+        )
     else:
         marks = {s.name: s.interventions for s in specs if s.interventions}
-        plot_compare(timeseries, out / "compare.png", interventions=marks)
+        plot_compare(timeseries, out / "compare.png", interventions=marks, drawn=drawn)
 
 
 def _report(

@@ -48,9 +48,11 @@ def plot_run(
     path: str | Path,
     title: str | None = None,
     interventions: InterventionMarks = (),
+    drawn: pd.DataFrame | None = None,
 ) -> Path:
-    """One scenario: replicate mean per week with a band of the 2.5-97.5 percentiles."""
-    return _save(run_figure(timeseries, title, interventions), path)
+    """One scenario: replicate mean per week with a band of the 2.5-97.5 percentiles; with
+    ``drawn`` (the replicates with their posterior draws) a wider, lighter band behind it."""
+    return _save(run_figure(timeseries, title, interventions, drawn), path)
 
 
 def plot_compare(
@@ -58,25 +60,34 @@ def plot_compare(
     path: str | Path,
     title: str | None = None,
     interventions: Mapping[str, InterventionMarks] | None = None,
+    drawn: pd.DataFrame | None = None,
 ) -> Path:
-    """Scenarios overlaid: each one's replicate mean with its 2.5-97.5 percentile band."""
-    return _save(compare_figure(timeseries, title, interventions), path)
+    """Scenarios overlaid: each one's replicate mean with its 2.5-97.5 percentile band (and,
+    with ``drawn``, the lighter band of the replicates with their posterior draws)."""
+    return _save(compare_figure(timeseries, title, interventions, drawn), path)
 
 
 def run_figure(
-    timeseries: pd.DataFrame, title: str | None = None, interventions: InterventionMarks = ()
+    timeseries: pd.DataFrame,
+    title: str | None = None,
+    interventions: InterventionMarks = (),
+    drawn: pd.DataFrame | None = None,
 ) -> Figure:
     """The figure of :func:`plot_run`, not saved yet."""
     replicates = timeseries["replicate"].nunique()
     name = str(timeseries["scenario"].iloc[0])
     fig, axes = _panels()
     for ax, panel in zip(axes, _series_panels(), strict=False):
+        if drawn is not None:
+            _band(ax, drawn, panel[0], OKABE_ITO[0], DRAWN_ALPHA)
         _draw(ax, timeseries, panel, OKABE_ITO[0], "-", band=replicates > 1)
     if replicates > 1:
         handles = [
             Line2D([], [], color=OKABE_ITO[0], label=f"mean of {replicates} replicates"),
             Patch(color=OKABE_ITO[0], alpha=0.2, label="2.5–97.5 percentile of replicates"),
         ]
+        if drawn is not None:
+            handles.append(Patch(color=OKABE_ITO[0], alpha=DRAWN_ALPHA, label=DRAWN_LABEL))
     else:
         seed = int(timeseries["seed"].iloc[0])
         handles = [Line2D([], [], color=OKABE_ITO[0], label=f"one run (seed {seed})")]
@@ -92,6 +103,7 @@ def compare_figure(
     timeseries: pd.DataFrame,
     title: str | None = None,
     interventions: Mapping[str, InterventionMarks] | None = None,
+    drawn: pd.DataFrame | None = None,
 ) -> Figure:
     """The figure of :func:`plot_compare`, not saved yet; marks take their scenario's colour."""
     names = list(dict.fromkeys(timeseries["scenario"]))
@@ -104,10 +116,14 @@ def compare_figure(
         for index, name in enumerate(names):
             runs = timeseries[timeseries["scenario"] == name]
             color, style = _style(index)
+            if drawn is not None:
+                _band(ax, drawn[drawn["scenario"] == name], panel[0], color, DRAWN_ALPHA / 2)
             _draw(ax, runs, panel, color, style, band=runs["replicate"].nunique() > 1, alpha=0.12)
     handles: list[Any] = [
         Line2D([], [], color=_style(i)[0], ls=_style(i)[1], label=n) for i, n in enumerate(names)
     ]
+    if drawn is not None:
+        handles.append(Patch(color="0.5", alpha=DRAWN_ALPHA, label=DRAWN_LABEL))
     labelled: set[tuple[int, str]] = set()
     for index, name in enumerate(names):
         for item in marks.get(name, ()):
@@ -196,6 +212,17 @@ def _panels() -> tuple[Figure, list[Axes]]:
     return fig, axes[:count]
 
 
+DRAWN_ALPHA = 0.08
+DRAWN_LABEL = "with parameter uncertainty (posterior draws)"
+
+
+def _band(ax: Axes, runs: pd.DataFrame, column: str, color: str, alpha: float) -> None:
+    """The 2.5-97.5 percentile band of ``runs`` over replicates, week by week."""
+    by_week = _smoothed(runs, column).groupby(runs["week"])
+    low, high = by_week.quantile(BAND[0]), by_week.quantile(BAND[1])
+    ax.fill_between(low.index, low.to_numpy(), high.to_numpy(), color=color, alpha=alpha, lw=0)
+
+
 def _draw(
     ax: Axes,
     runs: pd.DataFrame,
@@ -211,8 +238,7 @@ def _draw(
     mean = by_week.mean()
     ax.plot(mean.index, mean.to_numpy(), color=color, ls=style, lw=1.6)
     if band:
-        low, high = by_week.quantile(BAND[0]), by_week.quantile(BAND[1])
-        ax.fill_between(low.index, low.to_numpy(), high.to_numpy(), color=color, alpha=alpha, lw=0)
+        _band(ax, runs, column, color, alpha)
     window = SMOOTHING.get(column)
     ax.set_title(f"{title} ({window}-week rolling mean)" if window else title, fontsize="medium")
     ax.set_ylabel(unit)

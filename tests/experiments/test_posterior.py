@@ -220,3 +220,21 @@ def test_a_sweep_over_the_posterior_pairs_its_points_and_resumes_only_with_it(
     assert "0 runs done (12 already in the store)" in capsys.readouterr().out
     assert main(argv) == 2
     assert "now without --posterior" in capsys.readouterr().err
+
+
+def test_the_figures_draw_the_wider_band_lighter(
+    posterior: Path, write_scenario: Callable[..., Path]
+) -> None:
+    from simulation.viz.plots import DRAWN_LABEL, compare_figure, run_figure
+
+    specs = [scenario_spec(write_scenario(SHORT, "a")), scenario_spec(write_scenario(SHORT, "b"))]
+    fixed, _ = run_specs(specs, 1, 3)
+    drawn, _ = run_specs(specs, 1, 3, posterior=load_posterior(posterior))
+    for fig in (
+        run_figure(fixed[fixed["scenario"] == "a"], drawn=drawn[drawn["scenario"] == "a"]),
+        compare_figure(fixed, drawn=drawn),
+    ):
+        labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        assert DRAWN_LABEL in labels
+        bands = [c for c in fig.axes[0].collections if c.get_alpha() is not None]
+        assert min(c.get_alpha() for c in bands) < 0.1 < max(c.get_alpha() for c in bands)
