@@ -236,6 +236,134 @@ def decide(
     )
 
 
+MIN_DRAWS = 30
+"""Fewer draws than this are too few for scenario discovery over a posterior's parameters."""
+MAX_RESTRICTED = 3
+"""A box that restricts more parameters than this explains little to a strategist."""
+LOSS = 0.05
+"""A setting *loses* a replicate when it falls more than this behind that replicate's best
+score (a twentieth of the scale between the worst and the best setting means)."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What decides the recommendation: where, among the firms drawn, it loses."""
+
+    losing: int
+    replicates: int
+    box: pd.DataFrame | None
+    """Restricted parameters of the PRIM box of the losing draws (parameter, low, high,
+    full_low, full_high), or None when there is nothing to find (it never or always loses,
+    or too few draws)."""
+    coverage: float
+    density: float
+    sentence: str
+
+
+def what_decides(
+    frame: pd.DataFrame,
+    decision: Decision,
+    draws: pd.DataFrame,
+    weights: Mapping[str, float],
+    requirements: Sequence[Condition] = (),
+) -> Brief:
+    """Scenario discovery on the draws: in which replicates does the recommended setting lose
+    (more than :data:`LOSS` behind the replicate's best, or missing a requirement), and which
+    ranges of the uncertain parameters hold those replicates (PRIM)?
+
+    ``draws``: one row per replicate (index ``replicate``), the posterior particle's values.
+    """
+    from simulation.analysis.discovery import prim
+
+    runs = ok_runs(frame)
+    scored = scores(runs, weights).pivot(index="replicate", columns="point", values="score")
+    mine = scored[decision.recommended]
+    lose = (scored.max(axis=1) - mine) > LOSS
+    if requirements:
+        chosen = runs[runs["point"] == decision.recommended].set_index("replicate")
+        for req in requirements:
+            lose |= ~pd.Series(req.met(chosen[req.outcome].to_numpy(float)), chosen.index)
+    lose = lose.reindex(draws.index).fillna(False).astype(bool)
+    losing, total = int(lose.sum()), len(lose)
+    rate = losing / total if total else math.nan
+    base = f"The recommended setting loses in {losing} of {total} replicates (draws)"
+    if total < MIN_DRAWS:
+        return Brief(
+            losing,
+            total,
+            None,
+            math.nan,
+            math.nan,
+            f"{base}; {total} draws are too few to say which parameters decide it (run the "
+            f"sweep with {MIN_DRAWS} replicates or more).",
+        )
+    if losing == 0 or losing == total:
+        return Brief(
+            losing, total, None, math.nan, math.nan, f"{base}; no parameter range decides it."
+        )
+    result = prim(draws, lose.to_numpy())
+    trajectory = result.trajectory.copy()
+    data = draws.to_numpy(float)
+    peeled = [_peeled(data, *box) for box in result.boxes]
+    trajectory["peeled"] = [len(p) for p in peeled]
+    wanted = min(1.0, max(0.5, rate + (1 - rate) / 2))  # well above the losses' base rate
+    eligible = trajectory[
+        (trajectory["peeled"].between(1, MAX_RESTRICTED))
+        & (trajectory["density"] >= wanted)
+        & (trajectory["mass"] >= 0.2)
+    ]
+    if eligible.empty:
+        return Brief(
+            losing,
+            total,
+            None,
+            math.nan,
+            math.nan,
+            f"{base} ({rate:.0%}); no range of at most {MAX_RESTRICTED} parameters holds them "
+            f"much more often than the rest (at least {wanted:.0%} losing): the losses look "
+            "like the seeds' chance more than any kind of firm.",
+        )
+    step = int(eligible.sort_values(["coverage", "density"], ascending=False).iloc[0]["step"])
+    low, high = result.boxes[step]
+    full_low, full_high = result.boxes[0]
+    rows = [
+        {
+            "parameter": result.columns[j],
+            "low": low[j],
+            "high": high[j],
+            "full_low": full_low[j],
+            "full_high": full_high[j],
+        }
+        for j in peeled[step]
+    ]
+    row = trajectory.iloc[step]
+    ranges = "; ".join(
+        f"{r['parameter']} {r['low']:.3g}-{r['high']:.3g} (drawn {r['full_low']:.3g}-{r['full_high']:.3g})"
+        for r in rows
+    )
+    sentence = (
+        f"{base} ({rate:.0%}). They gather where {ranges}: {row['density']:.0%} of the draws "
+        f"there lose, and {row['coverage']:.0%} of the losing draws are there (PRIM over "
+        f"{total} draws: a lead to check with more replicates, not a proof). If your firm is "
+        "likely there, weigh the runner-up or the most robust setting."
+    )
+    return Brief(
+        losing, total, pd.DataFrame(rows), float(row["coverage"]), float(row["density"]), sentence
+    )
+
+
+def _peeled(data: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[int]:
+    """The columns a box really restricts: those whose bounds leave out some case that the
+    other bounds keep (a box's hull also narrows columns that were never cut)."""
+    inside = (data >= low) & (data <= high)
+    out = []
+    for j in range(data.shape[1]):
+        others = np.delete(inside, j, axis=1).all(axis=1)
+        if (others & ~inside[:, j]).any():
+            out.append(j)
+    return out
+
+
 def _setting(row: pd.Series, varied: Sequence[str]) -> str:
     return ", ".join(f"{v} {row[v]:g}" for v in varied) or f"point {int(row['point'])}"
 
@@ -260,6 +388,7 @@ def _gives_up(best: pd.Series, runner: pd.Series) -> str:
 
 
 __all__ = [
+    "Brief",
     "Decision",
     "DecisionError",
     "decide",
@@ -267,4 +396,5 @@ __all__ = [
     "parse_weights",
     "robust_table",
     "scores",
+    "what_decides",
 ]

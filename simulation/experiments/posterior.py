@@ -16,12 +16,13 @@ what we do not know about the firm, not for what a scenario fixes on purpose.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simulation.model.params import LEVERS, PARAMETERS, ParameterError, check_value
 
@@ -97,7 +98,6 @@ def load_posterior(folder: str | Path) -> Posterior:
     """The posterior of a calibration folder (or a ``posterior.parquet`` file), checked: every
     column but ``weight`` a declared, non-lever parameter with every value in its range;
     weights finite, at least 0, not all 0. Anything else is one line (PosteriorError)."""
-    import pandas as pd
 
     given = Path(folder)
     path = given / POSTERIOR_FILE if given.is_dir() else given
@@ -171,6 +171,23 @@ def replicate_values(
     return out
 
 
+def recorded_draws(entry: Mapping[str, Any], draws: Sequence[int]) -> pd.DataFrame:
+    """The parameter values replicate by replicate of a result made with a posterior: the
+    manifest or store entry (:meth:`Posterior.as_dict`) and each replicate's particle. The
+    file must still be there and the same (SHA-256); one line otherwise."""
+
+    posterior = load_posterior(Path(str(entry.get("path"))))
+    if posterior.sha256 != entry.get("sha256"):
+        raise PosteriorError(
+            f"{posterior.path}: not the posterior these runs drew from (its SHA-256 differs)"
+        )
+    if any(not 0 <= i < len(posterior) for i in draws):
+        raise PosteriorError(f"{posterior.path}: a recorded draw is not one of its particles")
+    return pd.DataFrame(posterior.values[list(draws)], columns=list(posterior.names)).rename_axis(
+        "replicate"
+    )
+
+
 def variance_split(fixed: Mapping[str, float], total: Mapping[str, float]) -> dict[str, float]:
     """The share of each outcome's variance that parameter uncertainty adds: 1 - (variance at
     the point estimate) / (variance over the posterior), at least 0. The variance at the point
@@ -191,6 +208,7 @@ __all__ = [
     "Posterior",
     "PosteriorError",
     "load_posterior",
+    "recorded_draws",
     "replicate_values",
     "variance_split",
 ]

@@ -111,6 +111,52 @@ DECISION_NOTE = (
 )
 
 
+def brief_lines(
+    directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
+) -> list[str] | None:
+    """The robustness brief of a sweep run with ``--posterior``, in plain sentences: the
+    setting best on average, the most robust one, whether they differ and by how much, and
+    which uncertain parameters decide it (:func:`simulation.analysis.decision.what_decides`).
+    None for a sweep without a posterior."""
+    from simulation.analysis.decision import parse_requirement, parse_weights, what_decides
+    from simulation.experiments.posterior import PosteriorError, recorded_draws
+    from simulation.experiments.store import read_meta
+
+    meta = read_meta(directory)
+    if not meta.posterior:
+        return None
+    decision, _, _ = decision_cells(directory, weights, requirements)
+    table = decision.table.set_index("point")
+    varied = list(decision.table.attrs["varied"])
+    best, robust = table.loc[decision.recommended], table.loc[decision.robust]
+
+    def name(row: pd.Series) -> str:
+        return ", ".join(f"{v} {format_value(row[v])}" for v in varied)
+
+    lines = [
+        f"Best on average: {name(best)} (score {best['score']:.3f}; in its worst tenth of "
+        f"replicates it falls {best['regret_p90']:.3f} behind the best setting of the same firm).",
+    ]
+    if decision.robust == decision.recommended:
+        lines.append("It is also the most robust: no other setting loses less in its worst tenth.")
+    else:
+        lines.append(
+            f"Most robust: {name(robust)} (score {robust['score']:.3f}, "
+            f"{best['score'] - robust['score']:.3f} lower on average; in its worst tenth it falls "
+            f"only {robust['regret_p90']:.3f} behind)."
+        )
+    try:
+        draws = recorded_draws(meta.posterior, meta.draws)
+    except PosteriorError as exc:
+        lines.append(f"Which parameters decide it cannot be said here: {exc}.")
+        return lines
+    _, frame, _ = finished_runs(directory)
+    parsed = parse_weights(weights)
+    required = [parse_requirement(text) for text in requirements]
+    lines.append(what_decides(frame, decision, draws, parsed, required).sentence)
+    return lines
+
+
 def decision_report(
     directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
 ) -> str:
@@ -121,6 +167,9 @@ def decision_report(
     more = len(decision.table) - DECISION_ROWS
     if more > 0:
         lines.append(f"... and {more} more (simulation.analysis.decision.robust_table)")
+    brief = brief_lines(directory, weights, requirements)
+    if brief is not None:
+        lines += ["", "Robustness brief (over the posterior's draws):", *brief]
     return "\n".join(lines)
 
 

@@ -92,7 +92,7 @@ def report_html(
     """The report's HTML text, from the autoescaped template ``templates/report.html``.
     It opens with the recommendation for ``weights`` and ``requirements``
     (:func:`simulation.report.best.decision_cells`)."""
-    from simulation.report.best import DECISION_NOTE, decision_cells
+    from simulation.report.best import DECISION_NOTE, brief_lines, decision_cells
     from simulation.viz.sweep_plots import sweep_figures
 
     meta, frame, failed = finished_runs(directory)
@@ -110,6 +110,7 @@ def report_html(
         "decision": decision.sentence,
         "decision_table": _table(header, body, left=len(varied)),
         "decision_note": DECISION_NOTE,
+        "brief": brief_lines(directory, weights, requirements),
         "title": meta.title,
         "style": STYLE,
         "description": " ".join(description.split()) if isinstance(description, str) else "",

@@ -27,7 +27,7 @@ def sweep(columns: dict[int, dict[str, np.ndarray]]) -> pd.DataFrame:
     """A results frame: point p has collaboration p / 10 and the given outcome arrays."""
     rows = []
     for point, outcomes in columns.items():
-        for r in range(R):
+        for r in range(len(outcomes["ttm_all"])):
             row = {"point": point, "replicate": r, "collaboration": point / 10}
             row.update({k: float(v[r]) for k, v in outcomes.items()})
             rows.append(row)
@@ -37,7 +37,7 @@ def sweep(columns: dict[int, dict[str, np.ndarray]]) -> pd.DataFrame:
 
 
 def firm(ttm: np.ndarray, breaches: np.ndarray | float = 2.0) -> dict[str, np.ndarray]:
-    ones = np.ones(R)
+    ones = np.ones(len(ttm))
     return {
         "ttm_all": ttm,
         "shadow_share": 0.1 * ones,
@@ -149,3 +149,32 @@ def test_the_sweep_and_its_report_open_with_the_recommendation(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<p class="decision"><strong>Recommended: collaboration ' in html
     assert "Weights: satisfaction 1." in html
+
+
+def test_what_decides_finds_the_kind_of_firm_where_the_choice_loses() -> None:
+    """Setting 1 is better except in firms with a high request rate, where setting 2 wins:
+    scenario discovery over the drawn parameters should name request_rate's upper range."""
+    from simulation.analysis.decision import what_decides
+
+    n = 60
+    rng = np.random.default_rng(4)
+    draws = pd.DataFrame(
+        {
+            "request_rate": rng.uniform(0.15, 0.5, n),
+            "review_work": rng.uniform(1, 10, n),
+            "w_wait": rng.uniform(0.3, 2, n),
+        }
+    ).rename_axis("replicate")
+    busy = draws["request_rate"].to_numpy() > 0.4
+    ttm_1 = np.where(busy, 12.0, 4.0)
+    ttm_2 = np.full(n, 7.0)
+    frame = sweep({1: firm(ttm_1), 2: firm(ttm_2)})
+    decision = decide(frame, {"ttm_all": 1.0})
+    assert decision.recommended == 1
+    brief = what_decides(frame, decision, draws, {"ttm_all": 1.0})
+    assert brief.losing == int(busy.sum())
+    assert brief.box is not None and list(brief.box["parameter"]) == ["request_rate"]
+    assert brief.box["low"].iloc[0] > 0.35 and brief.density == 1.0
+    assert "They gather where request_rate" in brief.sentence
+    few = what_decides(frame[frame["replicate"] < 20], decision, draws.iloc[:20], {"ttm_all": 1.0})
+    assert few.box is None and "too few to say" in few.sentence

@@ -215,6 +215,11 @@ def test_a_sweep_over_the_posterior_pairs_its_points_and_resumes_only_with_it(
     assert params["request_rate"] == p.values[expected[run.replicate]][0]
     _, alone = run_model(params, run.seed)
     assert alone["ttm_all"] == frame.set_index("run").loc[4, "ttm_all"]
+    text = capsys.readouterr().out
+    assert "Robustness brief (over the posterior's draws):" in text
+    assert "3 draws are too few to say which parameters decide it" in text
+    assert main(["report", str(out)]) == 0
+    assert "<h2>Robustness brief</h2>" in (out / "report.html").read_text(encoding="utf-8")
     capsys.readouterr()
     assert main([*argv, "--posterior", str(posterior)]) == 0  # resumes: nothing to run
     assert "0 runs done (12 already in the store)" in capsys.readouterr().out
