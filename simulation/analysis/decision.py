@@ -287,20 +287,17 @@ def what_decides(
     losing, total = int(lose.sum()), len(lose)
     rate = losing / total if total else math.nan
     base = f"The recommended setting loses in {losing} of {total} replicates (draws)"
+
+    def nothing(why: str) -> Brief:
+        return Brief(losing, total, None, math.nan, math.nan, f"{base}{why}")
+
     if total < MIN_DRAWS:
-        return Brief(
-            losing,
-            total,
-            None,
-            math.nan,
-            math.nan,
-            f"{base}; {total} draws are too few to say which parameters decide it (run the "
-            f"sweep with {MIN_DRAWS} replicates or more).",
+        return nothing(
+            f"; {total} draws are too few to say which parameters decide it (run the sweep "
+            f"with {MIN_DRAWS} replicates or more)."
         )
     if losing == 0 or losing == total:
-        return Brief(
-            losing, total, None, math.nan, math.nan, f"{base}; no parameter range decides it."
-        )
+        return nothing("; no parameter range decides it.")
     result = prim(draws, lose.to_numpy())
     trajectory = result.trajectory.copy()
     data = draws.to_numpy(float)
@@ -313,15 +310,10 @@ def what_decides(
         & (trajectory["mass"] >= 0.2)
     ]
     if eligible.empty:
-        return Brief(
-            losing,
-            total,
-            None,
-            math.nan,
-            math.nan,
-            f"{base} ({rate:.0%}); no range of at most {MAX_RESTRICTED} parameters holds them "
-            f"much more often than the rest (at least {wanted:.0%} losing): the losses look "
-            "like the seeds' chance more than any kind of firm.",
+        return nothing(
+            f" ({rate:.0%}); no range of at most {MAX_RESTRICTED} parameters holds them much "
+            f"more often than the rest (at least {wanted:.0%} losing): the losses look like "
+            "the seeds' chance more than any kind of firm."
         )
     step = int(eligible.sort_values(["coverage", "density"], ascending=False).iloc[0]["step"])
     low, high = result.boxes[step]
