@@ -136,7 +136,7 @@ def robust_table(
     for point, group in runs.groupby("point", sort=True):
         s = scored.loc[group.index, "score"].to_numpy(float)
         mean, low, high, n = mean_interval(s)
-        r = regret_by_point.get(point, np.array([math.nan]))
+        r = regret_by_point.get(point, np.array([]))
         row = {
             "point": int(point),
             **{v: group[v].iloc[0] for v in varied},
@@ -146,8 +146,9 @@ def robust_table(
             "score_low": low,
             "score_high": high,
             "worst_tenth": float(np.quantile(s, WORST)) if len(s) else math.nan,
-            "regret": float(np.mean(r)),
-            "regret_p90": float(np.quantile(r, 1 - WORST)),
+            # regret needs replicates where every setting ran (failed runs leave gaps)
+            "regret": float(np.mean(r)) if r.size else math.nan,
+            "regret_p90": float(np.quantile(r, 1 - WORST)) if r.size else math.nan,
         }
         if requirements:
             ok = np.ones(len(group), dtype=bool)
@@ -214,7 +215,12 @@ def decide(
             sentence += f"; against the runner-up, {_setting(runner, varied)}, it " + (
                 f"gives up {gives}" if gives else "gives up nothing on any headline outcome"
             )
-    if robust["point"] != best["point"]:
+    if table["regret_p90"].isna().all():
+        sentence += (
+            ". Regret cannot be measured: no replicate ran at every setting (failed runs; "
+            "--retry-failed)"
+        )
+    elif robust["point"] != best["point"]:
         sentence += (
             f". The most robust setting is {_setting(robust, varied)} (its worst tenth of "
             f"replicates falls {robust['regret_p90']:.3f} behind the best, against "

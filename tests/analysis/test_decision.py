@@ -178,3 +178,14 @@ def test_what_decides_finds_the_kind_of_firm_where_the_choice_loses() -> None:
     assert "They gather where request_rate" in brief.sentence
     few = what_decides(frame[frame["replicate"] < 20], decision, draws.iloc[:20], {"ttm_all": 1.0})
     assert few.box is None and "too few to say" in few.sentence
+
+
+def test_failed_runs_leave_regret_unmeasured_without_a_warning() -> None:
+    frame = sweep({0: firm(np.full(R, 3.0)), 1: firm(np.full(R, 4.0))})
+    frame = frame.assign(status="ok")
+    frame.loc[(frame["point"] == 1) & (frame["replicate"] % 2 == 0), "status"] = "failed"
+    frame.loc[(frame["point"] == 0) & (frame["replicate"] % 2 == 1), "status"] = "failed"
+    frame.attrs["varied"] = ["collaboration"]
+    decision = decide(frame, {"ttm_all": 1.0})  # warnings are errors in the tests
+    assert decision.recommended == 0
+    assert "Regret cannot be measured" in decision.sentence and "nan" not in decision.sentence
