@@ -32,11 +32,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simulation.analysis.discovery import Condition
+from simulation.experiments.money import LEVER_COSTS, Money
 from simulation.experiments.store import ResultsError, ok_runs, varied_columns
 from simulation.model.outputs import DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.stats import FEW_REPLICATES, mean_interval, paired_interval
@@ -93,8 +95,39 @@ def parse_requirement(text: str) -> Condition:
     return Condition(match.group(1), "below" if match.group(2) == "<" else "above", value)
 
 
-def scores(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
-    """Each run's score (``point``, ``replicate``, ``score``) on the scale of the setting means."""
+def costs(frame: pd.DataFrame, money: Money, base: Mapping[str, Any]) -> pd.DataFrame:
+    """Each run's cost a year in ``money.unit`` (:mod:`simulation.experiments.money`):
+    ``levers``, ``breaches``, ``churn`` and their sum ``cost``. A lever the sweep does not
+    vary, and the number of customers, come from the base scenario (``base``)."""
+    runs = ok_runs(frame)
+    levers = np.zeros(len(runs))
+    for name in LEVER_COSTS:
+        values = runs[name].to_numpy(float) if name in runs else float(base.get(name, 0.0))
+        levers = levers + 52.0 * money.lever_cost(name) * values
+    customers = (
+        runs["n_customers"].to_numpy(float)
+        if "n_customers" in runs
+        else float(base.get("n_customers", 0))
+    )
+    breaches = money.breach * runs["breaches_per_year"].to_numpy(float)
+    churn = money.churned_customer * runs["churn_per_year"].to_numpy(float) * customers
+    out = runs[["point", "replicate"]].copy()
+    out["levers"], out["breaches"], out["churn"] = levers, breaches, churn
+    out["cost"] = levers + breaches + churn
+    return out
+
+
+def scores(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float],
+    money: Money | None = None,
+    base: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Each run's score (``point``, ``replicate``, ``score``) on the scale of the setting means;
+    with ``money``, the score is minus the run's cost a year (higher is better either way)."""
+    if money is not None:
+        valued = costs(frame, money, base or {})
+        return valued[["point", "replicate"]].assign(score=-valued["cost"])
     runs = ok_runs(frame)
     missing = [k for k in weights if k not in runs.columns]
     if missing:
@@ -121,13 +154,16 @@ def robust_table(
     frame: pd.DataFrame,
     weights: Mapping[str, float],
     requirements: Sequence[Condition] = (),
+    money: Money | None = None,
+    base: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """One row per setting: the varied values, ``n``, the headline means, ``score`` with
     ``score_low``/``score_high``, ``worst_tenth``, ``regret``, ``regret_p90`` and, with
     requirements, ``meets`` (the share of replicates meeting all), best mean score first."""
     runs = ok_runs(frame)
     varied = varied_columns(frame)
-    scored = scores(runs, weights)
+    scored = scores(runs, weights, money, base)
+    valued = costs(runs, money, base or {}) if money is not None else None
     wide = scored.pivot(index="replicate", columns="point", values="score")
     complete = wide.dropna()  # regret needs every setting in the replicate
     regret = complete.max(axis=1).to_numpy()[:, None] - complete.to_numpy()
@@ -150,6 +186,9 @@ def robust_table(
             "regret": float(np.mean(r)) if r.size else math.nan,
             "regret_p90": float(np.quantile(r, 1 - WORST)) if r.size else math.nan,
         }
+        if valued is not None:
+            for part in ("levers", "breaches", "churn"):
+                row[f"cost_{part}"] = float(valued.loc[group.index, part].mean())
         if requirements:
             ok = np.ones(len(group), dtype=bool)
             for req in requirements:
@@ -180,10 +219,15 @@ def decide(
     weights: Mapping[str, float],
     requirements: Sequence[Condition] = (),
     stated: bool = True,
+    money: Money | None = None,
+    base: Mapping[str, Any] | None = None,
 ) -> Decision:
     """The robust table and one sentence: the recommended setting, its interval, what it gives
     up against the runner-up (or that they tie), and the most robust setting if it differs.
-    ``stated``: whether the user gave the weights (else the sentence says they are equal)."""
+    ``stated``: whether the user gave the weights (else the sentence says they are equal).
+    With ``money`` the decision is on the cost a year, and the sentence speaks in money."""
+    if money is not None:
+        return _decide_in_money(frame, requirements, money, base or {})
     table = robust_table(frame, weights, requirements)
     if table.empty:
         raise ResultsError("no successful runs to decide from")
@@ -246,6 +290,75 @@ MIN_DRAWS = 30
 """Fewer draws than this are too few for scenario discovery over a posterior's parameters."""
 MAX_RESTRICTED = 3
 """A box that restricts more parameters than this explains little to a strategist."""
+
+
+def _decide_in_money(
+    frame: pd.DataFrame, requirements: Sequence[Condition], money: Money, base: Mapping[str, Any]
+) -> Decision:
+    """:func:`decide` on the cost a year: the cheapest setting (among those that meet the
+    requirements most often), what it saves against the runner-up, and the most robust."""
+    table = robust_table(frame, {}, requirements, money, base)
+    if table.empty:
+        raise ResultsError("no successful runs to decide from")
+    varied = table.attrs["varied"]
+    unit = money.unit
+    best = table.iloc[0]
+    runner = table.iloc[1] if len(table) > 1 else None
+    robust = table.sort_values(["regret_p90", "score"], ascending=[True, False]).iloc[0]
+
+    def amount(x: float) -> str:
+        return f"{x:,.0f} {unit}"
+
+    sentence = (
+        f"Recommended: {_setting(best, varied)}, costing {amount(-best['score'])} a year "
+        f"[{amount(-best['score_high'])}, {amount(-best['score_low'])}] (levers "
+        f"{amount(best['cost_levers'])}, breaches {amount(best['cost_breaches'])}, churn "
+        f"{amount(best['cost_churn'])})"
+    )
+    if requirements:
+        sentence += (
+            f", meeting {' and '.join(map(str, requirements))} in {best['meets']:.0%} of replicates"
+        )
+    tie = False
+    if runner is not None:
+        scored = scores(ok_runs(frame), {}, money, base)
+        a = scored[scored["point"] == best["point"]].set_index("replicate")["score"]
+        b = scored[scored["point"] == runner["point"]].set_index("replicate")["score"]
+        shared = a.index.intersection(b.index)
+        diff, low, high, _ = paired_interval(b[shared], a[shared])
+        tie = bool(len(shared) > 1 and low <= 0 <= high)
+        if tie:
+            sentence += (
+                f"; it costs the same as {_setting(runner, varied)} within the runs' noise "
+                f"(it saves {amount(diff)} a year [{amount(low)}, {amount(high)}])"
+            )
+        else:
+            sentence += (
+                f"; against the runner-up, {_setting(runner, varied)}, it saves {amount(diff)} "
+                f"a year [{amount(low)}, {amount(high)}]"
+            )
+    if table["regret_p90"].isna().all():
+        sentence += ". Regret cannot be measured: no replicate ran at every setting"
+    elif robust["point"] != best["point"]:
+        sentence += (
+            f". The most robust setting is {_setting(robust, varied)}: in its worst tenth of "
+            f"replicates it costs {amount(robust['regret_p90'])} a year more than the best "
+            f"setting of the same firm, against {amount(best['regret_p90'])}"
+        )
+    else:
+        sentence += ". It is also the most robust (smallest extra cost in its worst tenth)"
+    if int(best["n"]) < FEW_REPLICATES:
+        sentence += f". Only {int(best['n'])} replicates a setting: the intervals are unreliable"
+    return Decision(
+        table,
+        int(best["point"]),
+        None if runner is None else int(runner["point"]),
+        int(robust["point"]),
+        tie,
+        sentence + ".",
+    )
+
+
 LOSS = 0.05
 """A setting *loses* a replicate when it falls more than this behind that replicate's best
 score (a twentieth of the scale between the worst and the best setting means)."""
@@ -272,6 +385,8 @@ def what_decides(
     draws: pd.DataFrame,
     weights: Mapping[str, float],
     requirements: Sequence[Condition] = (),
+    money: Money | None = None,
+    base: Mapping[str, Any] | None = None,
 ) -> Brief:
     """Scenario discovery on the draws: in which replicates does the recommended setting lose
     (more than :data:`LOSS` behind the replicate's best, or missing a requirement), and which
@@ -282,9 +397,13 @@ def what_decides(
     from simulation.analysis.discovery import prim
 
     runs = ok_runs(frame)
-    scored = scores(runs, weights).pivot(index="replicate", columns="point", values="score")
+    scored = scores(runs, weights, money, base).pivot(
+        index="replicate", columns="point", values="score"
+    )
     mine = scored[decision.recommended]
-    lose = (scored.max(axis=1) - mine) > LOSS
+    # in money, losing is falling behind by more than LOSS of the settings' spread of costs
+    scale = 1.0 if money is None else float(np.ptp(scored.mean()))
+    lose = (scored.max(axis=1) - mine) > LOSS * scale
     if requirements:
         chosen = runs[runs["point"] == decision.recommended].set_index("replicate")
         for req in requirements:
@@ -292,10 +411,10 @@ def what_decides(
     lose = lose.reindex(draws.index).fillna(False).astype(bool)
     losing, total = int(lose.sum()), len(lose)
     rate = losing / total if total else math.nan
-    base = f"The recommended setting loses in {losing} of {total} replicates (draws)"
+    said = f"The recommended setting loses in {losing} of {total} replicates (draws)"
 
     def nothing(why: str) -> Brief:
-        return Brief(losing, total, None, math.nan, math.nan, f"{base}{why}")
+        return Brief(losing, total, None, math.nan, math.nan, f"{said}{why}")
 
     if total < MIN_DRAWS:
         return nothing(
@@ -340,7 +459,7 @@ def what_decides(
         for r in rows
     )
     sentence = (
-        f"{base} ({rate:.0%}). They gather where {ranges}: {row['density']:.0%} of the draws "
+        f"{said} ({rate:.0%}). They gather where {ranges}: {row['density']:.0%} of the draws "
         f"there lose, and {row['coverage']:.0%} of the losing draws are there (PRIM over "
         f"{total} draws: a lead to check with more replicates, not a proof). If your firm is "
         "likely there, weigh the runner-up or the most robust setting."
@@ -389,6 +508,7 @@ __all__ = [
     "Brief",
     "Decision",
     "DecisionError",
+    "costs",
     "decide",
     "parse_requirement",
     "parse_weights",

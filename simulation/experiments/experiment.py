@@ -63,6 +63,7 @@ from simulation.experiments.files import (
     whole_number,
 )
 from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
+from simulation.experiments.money import Money, parse_money
 from simulation.experiments.scenarios import ScenarioError, load_scenario
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
@@ -97,6 +98,8 @@ TOP_LEVEL_KEYS: dict[str, str] = {
     "run_timeout": "seconds a run may take before it is stopped and stored as failed (a "
     "number > 0, optional; default 60 s + 9 s per simulated week)",
     "parameters": "a [parameters] table of the varied parameters",
+    "money": "a [money] table: what the levers cost a week and what a breach and a churned "
+    "customer are worth, so the recommendation speaks in money (optional)",
 }
 REQUIRED_KEYS: tuple[str, ...] = ("title", "scenario", "sampler", "seed", "replicates")
 RANGE_KEYS: tuple[str, ...] = ("range", "count")
@@ -175,6 +178,8 @@ class Experiment:
     run_timeout: float | None = None
     fixed: tuple[str, ...] = ()
     """Parameters the base scenario sets itself: a posterior's draws leave them."""
+    money: Money | None = None
+    """Prices and values of ``[money]``, if the file gives them (not part of the design)."""
     posterior: Posterior | None = field(default=None, hash=False, compare=False)
     """With one (``--posterior``), replicate ``r`` of every point also takes its draw."""
 
@@ -449,6 +454,7 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         path=path,
         levels=(levels or MORRIS_LEVELS) if sampler == "morris" else None,
         fixed=tuple(sorted(spec.overrides)),
+        money=parse_money(data["money"], where, ExperimentError) if "money" in data else None,
         run_timeout=run_timeout,
     )
 

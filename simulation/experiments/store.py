@@ -154,6 +154,15 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def update_meta(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
+    """Set meta keys of an open store (the wording and prices of a resumed experiment)."""
+    with conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(key, _meta_text(value)) for key, value in values.items()],
+        )
+
+
 def create(path: Path, meta: Mapping[str, Any]) -> None:
     """Create a store with its schema and ``meta``, atomically.
 

@@ -59,6 +59,7 @@ from simulation.experiments.store import (
     database_error,
     meta_text,
     run_statuses,
+    update_meta,
     write_result,
 )
 from simulation.model.outputs import summary_names
@@ -281,14 +282,25 @@ def _open_store(experiment: Experiment, folder: Path, fresh: bool) -> tuple[Any,
                 f"now {code[:12]}): its runs and new ones would not be comparable; use --fresh "
                 "to start over or another --out"
             )
-        return connect(store), False
+        conn = connect(store)
+        if meta.get("experiment") != experiment.text:
+            # The same design (fingerprint) reworded or repriced: keep the file as it is now,
+            # so the report and the decision use its title and [money].
+            update_meta(conn, {"experiment": experiment.text, "title": experiment.title})
+            _copy_experiment(experiment, folder)
+        return conn, False
     folder.mkdir(parents=True, exist_ok=True)
+    _copy_experiment(experiment, folder)
+    create(store, store_meta(experiment))
+    return connect(store), True
+
+
+def _copy_experiment(experiment: Experiment, folder: Path) -> None:
+    """The experiment file beside its store, as it is now."""
     if experiment.path is not None:
         shutil.copyfile(experiment.path, folder / EXPERIMENT_FILE)
     else:
         (folder / EXPERIMENT_FILE).write_text(experiment.text, encoding="utf-8")
-    create(store, store_meta(experiment))
-    return connect(store), True
 
 
 def _remove_store(folder: Path) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from simulation.analysis.best import best_settings, pareto_set
 from simulation.analysis.decision import Decision
+from simulation.experiments.money import Money
 from simulation.experiments.store import ResultsError, StoreMeta, finished_runs
 from simulation.model.outputs import HEADLINE, SUMMARY_LABELS
 from simulation.stats import CONFIDENCE, FEW_REPLICATES
@@ -75,39 +76,60 @@ def decision_cells(
     directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
 ) -> tuple[Decision, list[str], list[list[str]]]:
     """The decision on a sweep (:mod:`simulation.analysis.decision`) and its table's cells:
-    the settings by mean score with their robustness, for the text and the HTML report."""
+    the settings by mean score (or, when the experiment has ``[money]``, by cost a year) with
+    their robustness, for the text and the HTML report."""
     from simulation.analysis.decision import decide, parse_requirement, parse_weights
 
     parsed = parse_weights(weights)
     required = [parse_requirement(text) for text in requirements]
-    _, frame, _ = finished_runs(directory)
+    meta, frame, _ = finished_runs(directory)
     if frame.empty:
         raise ResultsError(f"{directory}: no successful runs yet")
-    decision = decide(frame, parsed, required, stated=weights is not None)
+    money = stored_money(meta)
+    decision = decide(
+        frame, parsed, required, stated=weights is not None, money=money, base=meta.base
+    )
     varied = list(decision.table.attrs["varied"])
-    header = [*varied, "n", "score [interval]", "worst tenth", "regret", "regret, worst tenth"]
+    if money is None:
+        what, sign, fmt = "score", 1.0, format_number
+    else:
+        what, sign = f"cost a year ({money.unit})", -1.0
+
+        def fmt(x: float) -> str:
+            return f"{x:,.0f}"
+
+    header = [*varied, "n", f"{what} [interval]", "worst tenth", "regret", "regret, worst tenth"]
     if required:
         header.append("meets all")
     body = []
     for row in decision.table.head(DECISION_ROWS).to_dict("records"):
         cells = [format_value(row[v]) for v in varied]
-        score = format_number(row["score"])
+        ends = sorted((sign * row["score_low"], sign * row["score_high"]))
+        score = fmt(sign * row["score"])
         if math.isfinite(row["score_low"]):
-            score += f" [{format_number(row['score_low'])}, {format_number(row['score_high'])}]"
-        cells += [str(row["n"]), score, format_number(row["worst_tenth"])]
-        cells += [format_number(row["regret"]), format_number(row["regret_p90"])]
+            score += f" [{fmt(ends[0])}, {fmt(ends[1])}]"
+        cells += [str(row["n"]), score, fmt(sign * row["worst_tenth"])]
+        cells += [fmt(row["regret"]), fmt(row["regret_p90"])]
         if required:
             cells.append(f"{row['meets']:.0%}")
         body.append(cells)
     return decision, header, body
 
 
+def stored_money(meta: StoreMeta) -> Money | None:
+    """The ``[money]`` table of the experiment a store was made with, if it has one."""
+    from simulation.experiments.money import parse_money
+
+    table = meta.table.get("money")
+    return None if table is None else parse_money(table, str(meta.folder), ResultsError)
+
+
 DECISION_NOTE = (
-    "Settings by mean score (1: the best setting's mean on every weighted outcome, 0: the "
-    "worst's; a run can fall outside); worst tenth: the score's 10th percentile over "
-    "replicates; regret: how far a setting falls behind the best setting of the same "
-    "replicate (same seed and, with --posterior, the same draw), on average and in its worst "
-    "tenth"
+    "Settings best first: by mean score (1: the best setting's mean on every weighted outcome, "
+    "0: the worst's; a run can fall outside) or, when the experiment has [money], by cost a "
+    "year; worst tenth: the worst 10% of replicates' score or cost; regret: how far a setting "
+    "falls behind the best setting of the same replicate (same seed and, with --posterior, "
+    "the same draw), on average and in its worst tenth"
 )
 
 
@@ -133,17 +155,25 @@ def brief_lines(
     def name(row: pd.Series) -> str:
         return ", ".join(f"{v} {format_value(row[v])}" for v in varied)
 
+    money = stored_money(meta)
+
+    def value(x: float) -> str:
+        return f"{x:.3f}" if money is None else f"{x:,.0f} {money.unit}"
+
+    score = "score" if money is None else "cost a year"
+    sign = 1.0 if money is None else -1.0
     lines = [
-        f"Best on average: {name(best)} (score {best['score']:.3f}; in its worst tenth of "
-        f"replicates it falls {best['regret_p90']:.3f} behind the best setting of the same firm).",
+        f"Best on average: {name(best)} ({score} {value(sign * best['score'])}; in its worst "
+        f"tenth of replicates it falls {value(best['regret_p90'])} behind the best setting of "
+        "the same firm).",
     ]
     if decision.robust == decision.recommended:
         lines.append("It is also the most robust: no other setting loses less in its worst tenth.")
     else:
         lines.append(
-            f"Most robust: {name(robust)} (score {robust['score']:.3f}, "
-            f"{best['score'] - robust['score']:.3f} lower on average; in its worst tenth it falls "
-            f"only {robust['regret_p90']:.3f} behind)."
+            f"Most robust: {name(robust)} ({score} {value(sign * robust['score'])}, "
+            f"{value(best['score'] - robust['score'])} worse on average; in its worst tenth it "
+            f"falls only {value(robust['regret_p90'])} behind)."
         )
     try:
         draws = recorded_draws(meta.posterior, meta.draws)
@@ -153,7 +183,7 @@ def brief_lines(
     _, frame, _ = finished_runs(directory)
     parsed = parse_weights(weights)
     required = [parse_requirement(text) for text in requirements]
-    lines.append(what_decides(frame, decision, draws, parsed, required).sentence)
+    lines.append(what_decides(frame, decision, draws, parsed, required, money, meta.base).sentence)
     return lines
 
 

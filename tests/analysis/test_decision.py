@@ -189,3 +189,73 @@ def test_failed_runs_leave_regret_unmeasured_without_a_warning() -> None:
     decision = decide(frame, {"ttm_all": 1.0})  # warnings are errors in the tests
     assert decision.recommended == 0
     assert "Regret cannot be measured" in decision.sentence and "nan" not in decision.sentence
+
+
+def test_in_money_the_cheapest_setting_wins_and_the_sentence_says_what_it_saves() -> None:
+    from simulation.analysis.decision import costs
+    from simulation.experiments.money import Money
+
+    money = Money(unit="EUR", collaboration=1000.0, governance=500.0, breach=20000.0)
+    rng = np.random.default_rng(2)
+    noise = rng.normal(0, 0.2, R)
+    frame = sweep({2: firm(np.full(R, 5.0), 3.0 + noise), 8: firm(np.full(R, 5.0), 1.0 + noise)})
+    frame["churn_per_year"] = 0.1
+    valued = costs(frame, money, {"governance": 0.5, "n_customers": 100})
+    first = valued.iloc[0]  # collaboration 0.2, governance 0.5 from the base
+    assert first["levers"] == pytest.approx(52 * (1000 * 0.2 + 500 * 0.5))
+    assert first["breaches"] == pytest.approx(20000 * frame["breaches_per_year"].iloc[0])
+    assert first["churn"] == 0.0  # no value given for a churned customer: no money invented
+    decision = decide(frame, {}, money=money, base={"governance": 0.5, "n_customers": 100})
+    # collaboration 0.8 costs 52 * 600 = 31,200 more a year and saves 2 breaches (40,000)
+    assert decision.recommended == 8
+    assert "Recommended: collaboration 0.8, costing " in decision.sentence
+    assert "EUR a year" in decision.sentence and "it saves 8,800 EUR a year" in decision.sentence
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[money]\nbreach = -1\n", "money.breach = -1 is not allowed"),
+        ("[money]\nbreech = 1\n", "unknown key money.breech; allowed: unit, collaboration"),
+        ('[money]\nunit = "a very long currency"\n', "money.unit must be a short name"),
+        ("[money]\ngovernance = true\n", "money.governance = True is not allowed"),
+        ("money = 3\n", "money must be a table"),
+    ],
+)
+def test_bad_money_is_one_line(
+    table: str, message: str, tmp_path: Path, write_base: Callable[[Path], Path], capsys
+) -> None:
+    write_base(tmp_path)
+    path = tmp_path / "exp.toml"
+    head = 'title = "t"\nscenario = "base.toml"\nsampler = "grid"\nseed = 1\nreplicates = 2\n'
+    body = "[parameters]\ncollaboration = [0.1, 0.9]\n"
+    path.write_text(
+        head + (table + body if table.startswith("money") else body + table), encoding="utf-8"
+    )
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_a_sweep_with_money_speaks_in_money_and_prices_do_not_rerun(
+    tmp_path: Path, write_base: Callable[[Path], Path], capsys
+) -> None:
+    write_base(tmp_path)
+    path = tmp_path / "exp.toml"
+    text = (
+        'title = "t"\nscenario = "base.toml"\nsampler = "grid"\nseed = 1\nreplicates = 3\n'
+        "[parameters]\ncollaboration = [0.1, 0.9]\n"
+        '[money]\nunit = "EUR"\ncollaboration = 2000\nbreach = 50000\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    said = capsys.readouterr().out
+    assert "costing " in said and "EUR a year" in said and "cost a year (EUR) [interval]" in said
+    first = said.split("Recommended: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace("breach = 50000", "breach = 90000"), encoding="utf-8")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    again = capsys.readouterr().out
+    assert "0 runs done (6 already in the store)" in again
+    assert again.split("Recommended: ", 1)[1].split("\n", 1)[0] != first  # the new prices
+    assert "breach = 90000" in (out / "experiment.toml").read_text(encoding="utf-8")
