@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     posterior = _posterior(args)
     started = _now()
     timeseries, summary, auto = _run([spec], args, paired=False)
-    drawn = _run_drawn([spec], args.seed, args, posterior)
+    drawn = _run_drawn([spec], args.seed, args, posterior, summary)
     folder = _finish(
         "run", [spec], timeseries, summary, args.seed, out, args.argv, started, auto, drawn=drawn
     )
@@ -196,7 +196,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     posterior = _posterior(args)
     started = _now()
     timeseries, summary, auto = _run(specs, args, paired=True)
-    drawn = _run_drawn(specs, args.seed, args, posterior)
+    drawn = _run_drawn(specs, args.seed, args, posterior, summary)
     folder = _finish(
         "compare", specs, timeseries, summary, args.seed, out, args.argv, started, auto, drawn=drawn
     )
@@ -282,11 +282,7 @@ def _announce_cost(specs: list[RunSpec], args: argparse.Namespace) -> None:
 def _check_replicate_options(args: argparse.Namespace) -> None:
     """``--ci-width`` and ``--max-replicates`` belong to ``--replicates auto``, and it to them."""
     auto = args.replicates == common.AUTO
-    if auto and args.posterior is not None:
-        raise common.UsageError(
-            "--posterior needs a fixed number of replicates (--replicates R, R >= 2)"
-        )
-    if args.posterior is not None and args.replicates < 2:
+    if args.posterior is not None and not auto and args.replicates < 2:
         raise common.UsageError("--posterior needs --replicates 2 or more, for the variances")
     if auto and args.ci_width is None:
         raise common.UsageError(
@@ -541,15 +537,21 @@ def _posterior(args: argparse.Namespace) -> Posterior | None:
 
 
 def _run_drawn(
-    specs: list[RunSpec], seed: int, args: argparse.Namespace, posterior: Posterior | None
+    specs: list[RunSpec],
+    seed: int,
+    args: argparse.Namespace,
+    posterior: Posterior | None,
+    done: Any = None,
 ) -> Drawn | None:
     """The same replicates with their posterior draws (paired with the first set by seed)."""
     if posterior is None:
         return None
     from simulation.experiments.runner import run_specs
 
+    # with --replicates auto, as many as the stochastic runs needed to reach --ci-width
+    replicates = int(done["replicate"].nunique()) if done is not None else args.replicates
     timeseries, summary = run_specs(
-        specs, seed, args.replicates, True, args.workers, args.scheduler, posterior=posterior
+        specs, seed, replicates, True, args.workers, args.scheduler, posterior=posterior
     )
     return Drawn(posterior, timeseries, summary)
 

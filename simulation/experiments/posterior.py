@@ -151,7 +151,7 @@ def load_posterior(folder: str | Path) -> Posterior:
     if not np.all(np.isfinite(weights)) or (weights < 0).any() or weights.sum() <= 0:
         raise PosteriorError(f"{path}: column {WEIGHT!r} must hold finite weights >= 0, not all 0")
     return Posterior(
-        path=path,
+        path=path.resolve(),  # a manifest or store must find it again from anywhere
         names=names,
         values=frame[list(names)].to_numpy(float),
         weights=weights / weights.sum(),

@@ -171,10 +171,21 @@ def test_a_bad_posterior_is_one_line_before_anything_runs(
         assert not out.exists(), name
         with pytest.raises(PosteriorError):
             load_posterior(folder)
-    for options in (["--replicates", "auto", "--ci-width", "0.1"], ["--replicates", "1"]):
-        argv = ["run", str(small_scenario), *options, "--posterior", str(tmp_path)]
-        assert main(argv) == 2
-        assert "--posterior needs" in capsys.readouterr().err
+    argv = ["run", str(small_scenario), "--replicates", "1", "--posterior", str(tmp_path)]
+    assert main(argv) == 2
+    assert "--posterior needs --replicates 2 or more" in capsys.readouterr().err
+
+
+def test_auto_replicates_run_the_posterior_as_often_as_the_stochastic_runs_needed(
+    posterior: Path, small_scenario: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "auto"
+    argv = ["run", str(small_scenario), "--weeks", "20", "--replicates", "auto"]
+    argv += ["--ci-width", "0.5", "--max-replicates", "15", "--posterior", str(posterior)]
+    assert main([*argv, "--out", str(out)]) == 0
+    fixed = pd.read_csv(out / "summary.csv")
+    drawn = pd.read_csv(out / "summary_posterior.csv")
+    assert len(drawn) == len(fixed) >= 10
 
 
 SWEEP = """\
