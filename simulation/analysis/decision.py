@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,31 +259,10 @@ def decide(
             sentence += f"; against the runner-up, {_setting(runner, varied)}, it " + (
                 f"gives up {gives}" if gives else "gives up nothing on any headline outcome"
             )
-    if table["regret_p90"].isna().all():
-        sentence += (
-            ". Regret cannot be measured: no replicate ran at every setting (failed runs; "
-            "--retry-failed)"
-        )
-    elif robust["point"] != best["point"]:
-        sentence += (
-            f". The most robust setting is {_setting(robust, varied)} (its worst tenth of "
-            f"replicates falls {robust['regret_p90']:.3f} behind the best, against "
-            f"{best['regret_p90']:.3f})"
-        )
-    else:
-        sentence += ". It is also the most robust (smallest regret in its worst tenth)"
+    sentence += _robust_clause(table, best, robust, lambda x: f"{x:.3f}")
     scale = ", ".join(f"{k} {w:g}" for k, w in weights.items())
     sentence += f". Weights: {scale}" + ("" if stated else " (equal: none were given, --weights)")
-    if int(best["n"]) < FEW_REPLICATES:
-        sentence += f". Only {int(best['n'])} replicates a setting: the intervals are unreliable"
-    return Decision(
-        table,
-        int(best["point"]),
-        None if runner is None else int(runner["point"]),
-        int(robust["point"]),
-        tie,
-        sentence + ".",
-    )
+    return _decision(table, best, runner, robust, tie, sentence)
 
 
 MIN_DRAWS = 30
@@ -337,16 +316,38 @@ def _decide_in_money(
                 f"; against the runner-up, {_setting(runner, varied)}, it saves {amount(diff)} "
                 f"a year [{amount(low)}, {amount(high)}]"
             )
+    sentence += _robust_clause(table, best, robust, lambda x: f"{amount(x)} a year")
+    return _decision(table, best, runner, robust, tie, sentence)
+
+
+def _robust_clause(
+    table: pd.DataFrame, best: pd.Series, robust: pd.Series, fmt: Callable[[float], str]
+) -> str:
+    """The sentence's end on robustness: the most robust setting, or that it is the same."""
     if table["regret_p90"].isna().all():
-        sentence += ". Regret cannot be measured: no replicate ran at every setting"
-    elif robust["point"] != best["point"]:
-        sentence += (
-            f". The most robust setting is {_setting(robust, varied)}: in its worst tenth of "
-            f"replicates it costs {amount(robust['regret_p90'])} a year more than the best "
-            f"setting of the same firm, against {amount(best['regret_p90'])}"
+        return (
+            ". Regret cannot be measured: no replicate ran at every setting (failed runs; "
+            "--retry-failed)"
         )
-    else:
-        sentence += ". It is also the most robust (smallest extra cost in its worst tenth)"
+    if robust["point"] == best["point"]:
+        return ". It is also the most robust (the least regret in its worst tenth)"
+    varied = table.attrs["varied"]
+    return (
+        f". The most robust setting is {_setting(robust, varied)}: in its worst tenth of "
+        f"replicates it falls {fmt(robust['regret_p90'])} behind the best setting of the same "
+        f"replicate, against {fmt(best['regret_p90'])}"
+    )
+
+
+def _decision(
+    table: pd.DataFrame,
+    best: pd.Series,
+    runner: pd.Series | None,
+    robust: pd.Series,
+    tie: bool,
+    sentence: str,
+) -> Decision:
+    """The decision, its sentence closed (with the small-sample flag where it applies)."""
     if int(best["n"]) < FEW_REPLICATES:
         sentence += f". Only {int(best['n'])} replicates a setting: the intervals are unreliable"
     return Decision(

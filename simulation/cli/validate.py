@@ -142,6 +142,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     import sys
 
     from simulation.experiments.calibrate import CalibrationError, calibrate, summary_lines
+    from simulation.experiments.firm import locate_profile, profile_targets
     from simulation.experiments.targets import TargetsError, load_targets
 
     if args.point != "median" and not args.adopt:
@@ -149,7 +150,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.point != "median" and args.check is None:
         raise common.UsageError(f"--point {args.point}: needs --check R, the check it reads")
     try:
-        targets = load_targets(args.targets)
+        profile = locate_profile(args.targets)
+        targets = profile_targets(profile) if profile else load_targets(args.targets)
         report = calibrate(
             targets,
             args.out,

@@ -19,6 +19,7 @@ import importlib.util
 import math
 import os
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,27 @@ def locate(
         available = ", ".join(names) if names else f"none in {display_path(folder)}"
         raise error(f"unknown {kind} {text!r}{did_you_mean(text, names)}; available: {available}")
     return path
+
+
+def require_keys(
+    data: dict[str, Any],
+    required: Sequence[str],
+    allowed: dict[str, str],
+    where: str,
+    error: type[Exception],
+) -> None:
+    """Refuse a file that lacks a required top-level key, saying what the key is for."""
+    for key in required:
+        if key not in data:
+            raise error(f"{where}: missing required key {key!r} ({allowed[key]})")
+
+
+def title_of(data: dict[str, Any], where: str, error: type[Exception]) -> str:
+    """The file's ``title``: a non-empty string, stripped."""
+    title = data["title"]
+    if not isinstance(title, str) or not title.strip():
+        raise error(f"{where}: title = {toml_repr(title)} is not allowed; allowed: a string")
+    return title.strip()
 
 
 def check_keys(

@@ -69,7 +69,9 @@ from simulation.experiments.files import (
     parameter_range,
     parameter_value,
     read_toml,
+    require_keys,
     shipped_dir,
+    title_of,
     whole_number,
 )
 from simulation.experiments.limits import MAX_REPLICATES
@@ -228,13 +230,15 @@ def load_targets(path: str | Path) -> Targets:
     path = locate(path, "targets", targets_dir(), list_targets(), TargetsError)
     where = display_path(path)
     data, text = read_toml(path, where, "targets", TargetsError)
+    return parse_targets(data, text, where, path)
+
+
+def parse_targets(data: dict[str, Any], text: str, where: str, path: Path | None) -> Targets:
+    """A targets table, validated (what :func:`load_targets` reads from a file; a firm
+    profile's generated targets come here too: :mod:`simulation.experiments.firm`)."""
     check_keys(data, TOP_LEVEL_KEYS, where, TargetsError)
-    for key in ("title", "targets", "parameters"):
-        if key not in data:
-            raise TargetsError(f"{where}: missing required key {key!r} ({TOP_LEVEL_KEYS[key]})")
-    title = data["title"]
-    if not isinstance(title, str) or not title.strip():
-        raise TargetsError(f"{where}: title = {toml_repr(title)} is not allowed; allowed: a string")
+    require_keys(data, ("title", "targets", "parameters"), TOP_LEVEL_KEYS, where, TargetsError)
+    title = title_of(data, where, TargetsError)
     seed = _whole(data, "seed", where, 0, 2**63 - 1, 0)
     replicates = _whole(data, "replicates", where, 1, min(100, MAX_REPLICATES), 4)
     population = _whole(data, "population", where, 2, MAX_PARTICLES, 100)
@@ -264,7 +268,7 @@ def load_targets(path: str | Path) -> Targets:
         raise TargetsError(f"{where}: target names repeat: {', '.join(repeated)}")
     priors = _priors(_table(data["parameters"], "parameters", where), where)
     return Targets(
-        title=title.strip(),
+        title=title,
         seed=seed,
         replicates=replicates,
         population=population,
@@ -473,4 +477,12 @@ def _whole(data: dict[str, Any], key: str, where: str, low: int, high: int, defa
     return whole_number(data.get(key, default), key, where, TargetsError, low, high)
 
 
-__all__ = ["Target", "Targets", "TargetsError", "list_targets", "load_targets", "targets_dir"]
+__all__ = [
+    "Target",
+    "Targets",
+    "TargetsError",
+    "list_targets",
+    "load_targets",
+    "parse_targets",
+    "targets_dir",
+]
