@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.analysis.ranges import RANGES
 from simulation.experiments.store import ResultsError, ok_runs, varied_columns
-from simulation.model.outputs import DIRECTIONS, HEADLINE, RANGES
+from simulation.model.outputs import DIRECTIONS, HEADLINE
 from simulation.stats import mean_interval
 
 OBJECTIVES: tuple[tuple[str, str], ...] = (

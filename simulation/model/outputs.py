@@ -162,22 +162,6 @@ app."""
 BY_NAME: dict[str, Output] = {o.name: o for o in SUMMARY}
 """The summary's outputs by name."""
 
-UNIT_RANGES: dict[str, tuple[float, float]] = {
-    "0..1": (0.0, 1.0),
-    "0/1": (0.0, 1.0),
-    "share": (0.0, 1.0),
-    "count": (0.0, float("inf")),
-    "per week": (0.0, float("inf")),
-    "per year": (0.0, float("inf")),
-    "requests": (0.0, float("inf")),
-    "weeks": (0.0, float("inf")),
-}
-"""The values each unit can take: every output of the model is a count, a rate, a duration
-or a share, so none is below 0 and shares are at most 1."""
-
-RANGES: dict[str, tuple[float, float]] = {o.name: UNIT_RANGES[o.unit] for o in SUMMARY}
-"""The range of each summary output, which its intervals respect (clipped to it)."""
-
 HEADLINE: tuple[str, ...] = tuple(o.name for o in SUMMARY if o.headline)
 """The four outcomes the project is about, in table order."""
 

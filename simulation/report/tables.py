@@ -32,7 +32,7 @@ from simulation.text import format_number, render_table
 def format_cell(values: Iterable[float], key: str | None = None) -> str:
     """``mean [low, high]`` over replicates, or the single value of a single run; with the
     outcome's ``key`` the interval is clipped to its range (:data:`RANGES`)."""
-    from simulation.model.outputs import RANGES
+    from simulation.analysis.ranges import RANGES
 
     mean, low, high, n = mean_interval(values, bounds=RANGES.get(key) if key else None)
     if n <= 1:
@@ -349,8 +349,9 @@ def uncertainty_rows(
     ``paired=True`` each later scenario's paired difference from the first, whose draws and
     seeds it shares. The split is :func:`~simulation.experiments.posterior.variance_split`.
     """
+    from simulation.analysis.ranges import RANGES
     from simulation.experiments.posterior import variance_split
-    from simulation.model.outputs import HEADLINE, RANGES
+    from simulation.model.outputs import HEADLINE
 
     rows = []
     names = list(scenarios)

@@ -39,6 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from simulation.analysis.best import OBJECTIVES, design_means, pareto_mask
+from simulation.analysis.ranges import RANGES
 from simulation.experiments.store import (
     FIGURES_DIR,
     ResultsError,
@@ -47,7 +48,7 @@ from simulation.experiments.store import (
     store_path,
     varied_columns,
 )
-from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, RANGES, SUMMARY_LABELS
+from simulation.model.outputs import BY_NAME, DIRECTIONS, HEADLINE, SUMMARY_LABELS
 from simulation.model.params import PARAMETERS
 from simulation.stats import CONFIDENCE, mean_interval
 from simulation.text import format_number, format_value
