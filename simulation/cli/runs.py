@@ -561,15 +561,9 @@ def _recorded_posterior(record: dict[str, Any], source: Path) -> Posterior | Non
     entry = record.get("posterior")
     if entry is None:
         return None
-    from simulation.experiments.posterior import PosteriorError, load_posterior
+    from simulation.experiments.posterior import recorded_posterior
 
-    posterior = load_posterior(Path(entry["path"]))
-    if posterior.sha256 != entry.get("sha256"):
-        raise PosteriorError(
-            f"{posterior.path}: not the posterior {source} was made with (its SHA-256 "
-            "differs); a rerun needs the same posterior file"
-        )
-    return posterior
+    return recorded_posterior(entry, f"{source} was made with; a rerun needs the same file")
 
 
 def _now() -> datetime:

@@ -187,13 +187,10 @@ class Experiment:
         """The same design with every replicate drawing from ``posterior`` (paired over points)."""
         return dataclasses.replace(self, posterior=posterior)
 
+    @cached_property
     def draws(self) -> dict[int, tuple[int, dict[str, float]]]:
         """Each replicate's posterior particle and the values it sets (none without a
         posterior); the varied parameters and the scenario's own stay as they are."""
-        return self._draws
-
-    @cached_property
-    def _draws(self) -> dict[int, tuple[int, dict[str, float]]]:
         if self.posterior is None:
             return {r: (-1, {}) for r in range(self.replicates)}
         from simulation.experiments.posterior import replicate_values
@@ -307,7 +304,7 @@ class Experiment:
 
     def parameters(self, run: Run) -> dict[str, Any]:
         """A run's full parameter set: the base scenario's, its posterior draw, the point's."""
-        return {**self.base_parameters, **self.draws()[run.replicate][1], **run.params}
+        return {**self.base_parameters, **self.draws[run.replicate][1], **run.params}
 
     def design(self) -> dict[str, Any]:
         """The canonical design: everything that decides the runs' numbers, nothing else.

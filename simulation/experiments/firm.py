@@ -21,6 +21,7 @@ The generated targets are written as a TOML file into the calibration's folder
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from simulation.experiments.files import (
     title_of,
 )
 from simulation.experiments.targets import Targets, TargetsError, load_targets, parse_targets
-from simulation.model.params import LEVERS
+from simulation.model.params import LEVERS, PARAMETERS
 from simulation.text import display_path, toml_repr
 
 TOP_LEVEL_KEYS: dict[str, str] = {
@@ -129,7 +130,7 @@ def profile_targets(path: str | Path) -> Targets:
     base = {k: parameter_value(k, v, f"firm.{k}", where, ProfileError) for k, v in firm.items()}
     known = _table(data["known"], "known", where)
     seed_facts = load_targets("seed_facts")
-    table = tomllib_of(seed_facts)
+    table = tomllib.loads(seed_facts.text)
     table["title"] = title
     table["base"] = {**table.get("base", {}), **base}
     for key, value in _table(data.get("calibration", {}), "calibration", where).items():
@@ -146,7 +147,7 @@ def profile_targets(path: str | Path) -> Targets:
             raise ProfileError(f"{where}: unknown key known.{key}; allowed: {', '.join(KNOWN)}")
         value, sure = _value_and_sure(entry, key, spec, where)
         if spec.output is None:  # requests a month: the prior of request_rate
-            marketers = float(base.get("n_marketing", _default("n_marketing")))
+            marketers = float(base.get("n_marketing", PARAMETERS["n_marketing"].default))
             rate = value / (marketers * 52.0 / 12.0)
             low, high = max(rate * (1 - sure), 1e-6), min(rate * (1 + sure), 10.0)
             table["parameters"]["request_rate"] = {"range": [low, high]}
@@ -170,13 +171,6 @@ def profile_targets(path: str | Path) -> Targets:
         + tomli_w.dumps(table)
     )
     return parse_targets(table, text, where, path)
-
-
-def tomllib_of(targets: Targets) -> dict[str, Any]:
-    """A shipped targets file's table, as parsed (to build a profile's targets from)."""
-    import tomllib
-
-    return tomllib.loads(targets.text)
 
 
 def _value_and_sure(entry: Any, key: str, spec: Known, where: str) -> tuple[float, float]:
@@ -211,12 +205,6 @@ def _table(value: Any, key: str, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProfileError(f"{where}: {key} must be a table ([{key}])")
     return value
-
-
-def _default(name: str) -> float:
-    from simulation.model.params import PARAMETERS
-
-    return float(PARAMETERS[name].default)
 
 
 __all__ = ["KNOWN", "ProfileError", "firms_dir", "is_profile", "locate_profile", "profile_targets"]

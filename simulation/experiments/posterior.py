@@ -171,16 +171,19 @@ def replicate_values(
     return out
 
 
-def recorded_draws(entry: Mapping[str, Any], draws: Sequence[int]) -> pd.DataFrame:
-    """The parameter values replicate by replicate of a result made with a posterior: the
-    manifest or store entry (:meth:`Posterior.as_dict`) and each replicate's particle. The
-    file must still be there and the same (SHA-256); one line otherwise."""
-
+def recorded_posterior(entry: Mapping[str, Any], made: str = "these runs drew from") -> Posterior:
+    """The posterior a result names (its manifest or store entry, :meth:`Posterior.as_dict`):
+    the file must still be there and the same (SHA-256); one line otherwise."""
     posterior = load_posterior(Path(str(entry.get("path"))))
     if posterior.sha256 != entry.get("sha256"):
-        raise PosteriorError(
-            f"{posterior.path}: not the posterior these runs drew from (its SHA-256 differs)"
-        )
+        raise PosteriorError(f"{posterior.path}: not the posterior {made} (its SHA-256 differs)")
+    return posterior
+
+
+def recorded_draws(entry: Mapping[str, Any], draws: Sequence[int]) -> pd.DataFrame:
+    """The parameter values replicate by replicate of a result made with a posterior: the
+    entry naming it (:func:`recorded_posterior`) and each replicate's particle."""
+    posterior = recorded_posterior(entry)
     if any(not 0 <= i < len(posterior) for i in draws):
         raise PosteriorError(f"{posterior.path}: a recorded draw is not one of its particles")
     return pd.DataFrame(posterior.values[list(draws)], columns=list(posterior.names)).rename_axis(
@@ -209,6 +212,7 @@ __all__ = [
     "PosteriorError",
     "load_posterior",
     "recorded_draws",
+    "recorded_posterior",
     "replicate_values",
     "variance_split",
 ]

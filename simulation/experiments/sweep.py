@@ -198,7 +198,7 @@ def _sweep(
             timeout=experiment.time_limit,
         )
         inflight: dict[int, Run] = {}
-        draws = experiment.draws()
+        draws = experiment.draws
 
         def tasks() -> Iterator[tuple[Job, Task]]:
             for run in pending:
@@ -421,7 +421,7 @@ def _posterior_meta(experiment: Experiment) -> dict[str, Any]:
     """With a posterior: which one, and each replicate's particle (``load_results``' draw)."""
     if experiment.posterior is None:
         return {}
-    draws = experiment.draws()
+    draws = experiment.draws
     return {
         "posterior": json.dumps(experiment.posterior.as_dict()),
         "draws": json.dumps([draws[r][0] for r in range(experiment.replicates)]),
