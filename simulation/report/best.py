@@ -134,12 +134,16 @@ DECISION_NOTE = (
 
 
 def brief_lines(
-    directory: str | Path, weights: str | None = None, requirements: Sequence[str] = ()
+    directory: str | Path,
+    weights: str | None = None,
+    requirements: Sequence[str] = (),
+    decision: Decision | None = None,
 ) -> list[str] | None:
     """The robustness brief of a sweep run with ``--posterior``, in plain sentences: the
     setting best on average, the most robust one, whether they differ and by how much, and
     which uncertain parameters decide it (:func:`simulation.analysis.decision.what_decides`).
-    None for a sweep without a posterior."""
+    None for a sweep without a posterior. ``decision``: the one already made on the same
+    weights and requirements, so it is not made twice."""
     from simulation.analysis.decision import parse_requirement, parse_weights, what_decides
     from simulation.experiments.posterior import PosteriorError, recorded_draws
     from simulation.experiments.store import read_meta
@@ -147,7 +151,8 @@ def brief_lines(
     meta = read_meta(directory)
     if not meta.posterior:
         return None
-    decision, _, _ = decision_cells(directory, weights, requirements)
+    if decision is None:
+        decision, _, _ = decision_cells(directory, weights, requirements)
     table = decision.table.set_index("point")
     varied = list(decision.table.attrs["varied"])
     best, robust = table.loc[decision.recommended], table.loc[decision.robust]
@@ -197,7 +202,7 @@ def decision_report(
     more = len(decision.table) - DECISION_ROWS
     if more > 0:
         lines.append(f"... and {more} more (simulation.analysis.decision.robust_table)")
-    brief = brief_lines(directory, weights, requirements)
+    brief = brief_lines(directory, weights, requirements, decision)
     if brief is not None:
         lines += ["", "Robustness brief (over the posterior's draws):", *brief]
     return "\n".join(lines)

@@ -110,7 +110,7 @@ def report_html(
         "decision": decision.sentence,
         "decision_table": _table(header, body, left=len(varied)),
         "decision_note": DECISION_NOTE,
-        "brief": brief_lines(directory, weights, requirements),
+        "brief": brief_lines(directory, weights, requirements, decision),
         "title": meta.title,
         "style": STYLE,
         "description": " ".join(description.split()) if isinstance(description, str) else "",
