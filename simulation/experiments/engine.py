@@ -60,7 +60,8 @@ HANG_RUNS_ENV = "DTSIM_SWEEP_HANG_RUNS"
 """Test hook: comma-separated run ids that never end (until their time limit stops them)."""
 
 Task = tuple[int, Mapping[str, Any], int]
-"""One run: its id, the values that differ from the job's base parameters, its seed."""
+"""One run: its id, the values that differ from the job's base parameters (and any
+intervention factors, :mod:`simulation.experiments.factors`), its seed."""
 
 
 class SchedulerError(ValueError):
@@ -100,6 +101,7 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
     frame (with ``job.frame``), error, elapsed seconds, worker (host:pid), code (this
     worker's :func:`code_hash`).
     """
+    from simulation.experiments.factors import apply_factors
     from simulation.experiments.run import run_model, series_rows
     from simulation.model import model, reporters  # noqa: F401 - before any run's clock starts
 
@@ -124,9 +126,8 @@ def run_batch(job: Job, batch: Iterable[Task]) -> list[dict[str, Any]]:
             with time_limit(job.timeout):
                 while run in hang:  # a model change that loops, for the tests
                     time.sleep(0.01)
-                frame, summary = run_model(
-                    {**job.base, **point}, seed, job.interventions, job.timeout
-                )
+                params, interventions = apply_factors(point, job.interventions)
+                frame, summary = run_model({**job.base, **params}, seed, interventions, job.timeout)
             result["summary"] = summary
             result["series"] = series_rows(frame, job.series)
             if job.frame:

@@ -23,6 +23,8 @@ File format (docs/sweeps.md)::
     collaboration = [0.15, 0.75]                     # grid only: these values
     governance = { range = [0.0, 1.0], count = 11 }  # grid: 11 values, ends included
     # lhs / sobol / saltelli / morris: name = { range = [lo, hi] }: the interval to sample
+    "interventions[0].week" = [13, 52]               # an intervention's week or ramp_weeks
+                                                     # (simulation.experiments.factors)
 
 The samplers ``saltelli`` and ``morris`` are the designs of a sensitivity analysis
 (:mod:`simulation.analysis.sensitivity`, docs/sensitivity.md): SALib's Saltelli/Sobol' sample for
@@ -53,6 +55,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulation.experiments.factors import apply_factors, factor_spec, is_factor
 from simulation.experiments.files import (
     check_keys,
     locate,
@@ -65,6 +68,7 @@ from simulation.experiments.files import (
 from simulation.experiments.limits import MAX_COUNT, MAX_REPLICATES, MAX_SAMPLES
 from simulation.experiments.money import Money, parse_money
 from simulation.experiments.scenarios import ScenarioError, load_scenario
+from simulation.model.interventions import parse as parse_interventions
 from simulation.model.params import PARAMETERS, ParameterError, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
@@ -121,16 +125,19 @@ class ExperimentError(ValueError):
 
 @dataclass(frozen=True)
 class Dimension:
-    """One varied parameter: its grid values, or the interval lhs and sobol sample."""
+    """One varied parameter (or intervention factor, :mod:`simulation.experiments.factors`):
+    its grid values, or the interval lhs and sobol sample."""
 
     name: str
     values: tuple[float | int, ...] = ()
     low: float | int | None = None
     high: float | int | None = None
+    factor: ParamSpec | None = field(default=None, compare=False)
+    """A factor's declaration; None for a parameter (declared in PARAMETERS)."""
 
     @property
     def spec(self) -> ParamSpec:
-        return PARAMETERS[self.name]
+        return self.factor or PARAMETERS[self.name]
 
 
 @dataclass(frozen=True)
@@ -303,8 +310,19 @@ class Experiment:
         return list(self.iter_runs())
 
     def parameters(self, run: Run) -> dict[str, Any]:
-        """A run's full parameter set: the base scenario's, its posterior draw, the point's."""
-        return {**self.base_parameters, **self.draws[run.replicate][1], **run.params}
+        """A run's full parameter set: the base scenario's, its posterior draw, the point's
+        (its intervention factors are in :meth:`run_interventions`)."""
+        params, _ = apply_factors(run.params, self.interventions)
+        return {**self.base_parameters, **self.draws[run.replicate][1], **params}
+
+    def run_interventions(self, run: Run) -> tuple[dict[str, Any], ...]:
+        """A run's interventions: the base scenario's, with the point's factors applied."""
+        return apply_factors(run.params, self.interventions)[1]
+
+    @property
+    def factors(self) -> list[str]:
+        """The varied intervention factors (weeks and ramps), in the file's order."""
+        return [d.name for d in self.dimensions if d.factor is not None]
 
     def design(self) -> dict[str, Any]:
         """The canonical design: everything that decides the runs' numbers, nothing else.
@@ -432,8 +450,10 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         ) from None
     series = _series(data.get("series", []), where)
     run_timeout = _run_timeout(data["run_timeout"], where) if "run_timeout" in data else None
-    dimensions = _dimensions(data["parameters"], sampler, where)
-    return Experiment(
+    dimensions = _dimensions(
+        data["parameters"], sampler, where, spec.interventions, int(spec.parameters["weeks"])
+    )
+    experiment = Experiment(
         name=path.stem,
         title=title,
         description=description,
@@ -454,6 +474,24 @@ def _validate(data: dict[str, Any], text: str, path: Path, where: str) -> Experi
         money=parse_money(data["money"], where, ExperimentError) if "money" in data else None,
         run_timeout=run_timeout,
     )
+    _check_factors(experiment, where)
+    return experiment
+
+
+def _check_factors(experiment: Experiment, where: str) -> None:
+    """Every point's interventions must fit the run (a ramp that ends by the last week):
+    checked here, once, rather than failing run by run in the workers."""
+    if not experiment.factors:
+        return
+    for point in experiment.points():
+        _, interventions = apply_factors(point, experiment.interventions)
+        try:
+            parse_interventions(interventions, experiment.weeks)
+        except ParameterError as exc:
+            shown = ", ".join(f"{name} = {point[name]}" for name in experiment.factors)
+            raise ExperimentError(
+                f"{where}: parameters: at {shown}: {one_line(str(exc))}"
+            ) from None
 
 
 def _run_timeout(value: Any, where: str) -> float:
@@ -506,7 +544,9 @@ def _series(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _dimensions(table: Any, sampler: str, where: str) -> tuple[Dimension, ...]:
+def _dimensions(
+    table: Any, sampler: str, where: str, interventions: Sequence[dict[str, Any]], weeks: int
+) -> tuple[Dimension, ...]:
     if not isinstance(table, dict):
         raise ExperimentError(
             f"{where}: parameters = {toml_repr(table)} is not a table; allowed: a "
@@ -516,14 +556,31 @@ def _dimensions(table: Any, sampler: str, where: str) -> tuple[Dimension, ...]:
         raise ExperimentError(
             f"{where}: [parameters] is empty; allowed: at least one varied parameter"
         )
-    return tuple(_dimension(name, value, sampler, where) for name, value in table.items())
+    return tuple(
+        _dimension(name, value, sampler, where, interventions, weeks)
+        for name, value in table.items()
+    )
 
 
-def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
+def _dimension(
+    name: str,
+    value: Any,
+    sampler: str,
+    where: str,
+    interventions: Sequence[dict[str, Any]],
+    weeks: int,
+) -> Dimension:
     key = f"parameters.{name}"
-    if name not in PARAMETERS:
+    factor = None
+    if is_factor(name):
+        try:
+            factor = factor_spec(name, interventions, weeks)
+        except ValueError as exc:
+            raise ExperimentError(f"{where}: {key}: {exc}") from None
+        key = f'parameters."{name}"'
+    elif name not in PARAMETERS:
         parameter_value(name, None, key, where, ExperimentError)  # raises: unknown parameter
-    spec = PARAMETERS[name]
+    spec = factor or PARAMETERS[name]
     if name in NOT_VARIED:
         raise ExperimentError(f"{where}: {key} cannot be varied; {NOT_VARIED[name]}")
     if isinstance(value, list):
@@ -540,7 +597,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
             )
         values = tuple(_value(spec, v, f"{key}[{i}]", where) for i, v in enumerate(value))
         _check_distinct(values, key, where)
-        return Dimension(name, values=values)
+        return Dimension(name, values=values, factor=factor)
     if not isinstance(value, dict):
         raise ExperimentError(
             f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: a list of values "
@@ -561,7 +618,7 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
                 f'{where}: {key}.count is not allowed with sampler = "{sampler}" (it draws '
                 "samples points in the range); allowed: { range = [lo, hi] } only"
             )
-        return Dimension(name, low=low, high=high)
+        return Dimension(name, low=low, high=high, factor=factor)
     if "count" not in value:
         raise ExperimentError(
             f"{where}: missing key {key}.count (a grid needs the number of evenly spaced "
@@ -579,15 +636,15 @@ def _dimension(name: str, value: Any, sampler: str, where: str) -> Dimension:
             f"{where}: {key} = {{ range = [{low}, {high}], count = {count} }} repeats integers; "
             f"allowed: count <= {int(high - low) + 1} for the integer parameter {name}"
         )
-    return Dimension(name, values=values, low=low, high=high)
+    return Dimension(name, values=values, low=low, high=high, factor=factor)
 
 
 def _value(spec: ParamSpec, value: Any, key: str, where: str) -> float | int:
-    return parameter_value(spec.name, value, key, where, ExperimentError)
+    return parameter_value(spec.name, value, key, where, ExperimentError, spec)
 
 
 def _range(spec: ParamSpec, value: Any, key: str, where: str) -> tuple[float | int, float | int]:
-    return parameter_range(spec.name, value, key, where, ExperimentError)
+    return parameter_range(spec.name, value, key, where, ExperimentError, spec)
 
 
 def _spaced(

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiments.limits import MAX_FILE_BYTES, check_input_file, read_bounded
-from simulation.model.params import PARAMETERS
+from simulation.model.params import PARAMETERS, ParamSpec
 from simulation.text import did_you_mean, display_path, one_line, toml_repr
 
 CSV_OPTIONS: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
@@ -82,12 +82,18 @@ def read_toml(
 
 
 def parameter_value(
-    name: str, value: Any, key: str, where: str, error: type[Exception]
+    name: str,
+    value: Any,
+    key: str,
+    where: str,
+    error: type[Exception],
+    spec: ParamSpec | None = None,
 ) -> float | int:
     """One parameter value from a file, checked against its declaration in
-    :mod:`simulation.model.params` and returned in the declared type; `error` names the file
-    (`where`), the key as written (`key`), what was found and what is allowed."""
-    spec = PARAMETERS.get(name)
+    :mod:`simulation.model.params` (or ``spec``, a sweep factor's) and returned in the declared
+    type; `error` names the file (`where`), the key as written (`key`), what was found and what
+    is allowed."""
+    spec = spec or PARAMETERS.get(name)
     if spec is None:
         raise error(
             f"{where}: unknown parameter {key}{did_you_mean(name, PARAMETERS)}; "
@@ -108,18 +114,23 @@ def parameter_value(
 
 
 def parameter_range(
-    name: str, value: Any, key: str, where: str, error: type[Exception]
+    name: str,
+    value: Any,
+    key: str,
+    where: str,
+    error: type[Exception],
+    spec: ParamSpec | None = None,
 ) -> tuple[float | int, float | int]:
     """A ``[lo, hi]`` range of one parameter from a file (experiments' dimensions, targets'
     priors): two values each checked like :func:`parameter_value`, with lo < hi."""
-    spec = PARAMETERS[name]
+    spec = spec or PARAMETERS[name]
     if not isinstance(value, list) or len(value) != 2:
         raise error(
             f"{where}: {key} = {toml_repr(value)} is not allowed; allowed: [lo, hi], two "
             f"numbers in [{spec.low}, {spec.high}] ({spec.unit})"
         )
-    low = parameter_value(name, value[0], f"{key}[0]", where, error)
-    high = parameter_value(name, value[1], f"{key}[1]", where, error)
+    low = parameter_value(name, value[0], f"{key}[0]", where, error, spec)
+    high = parameter_value(name, value[1], f"{key}[1]", where, error, spec)
     if not low < high:
         raise error(f"{where}: {key} = [{low}, {high}] is empty; allowed: [lo, hi] with lo < hi")
     return low, high

@@ -120,14 +120,7 @@ def profile_targets(path: str | Path) -> Targets:
     path = Path(path)
     where = display_path(path)
     data, _ = read_toml(path, where, "profile", ProfileError)
-    check_keys(data, TOP_LEVEL_KEYS, where, ProfileError)
-    require_keys(data, ("title", "firm", "known"), TOP_LEVEL_KEYS, where, ProfileError)
-    title = title_of(data, where, ProfileError)
-    firm = _table(data["firm"], "firm", where)
-    for key in firm:
-        if key not in FIRM_KEYS:
-            raise ProfileError(f"{where}: unknown key firm.{key}; allowed: {', '.join(FIRM_KEYS)}")
-    base = {k: parameter_value(k, v, f"firm.{k}", where, ProfileError) for k, v in firm.items()}
+    title, base = firm_today(data, where)
     known = _table(data["known"], "known", where)
     seed_facts = load_targets("seed_facts")
     table = tomllib.loads(seed_facts.text)
@@ -171,6 +164,21 @@ def profile_targets(path: str | Path) -> Targets:
         + tomli_w.dumps(table)
     )
     return parse_targets(table, text, where, path)
+
+
+def firm_today(data: dict[str, Any], where: str) -> tuple[str, dict[str, float | int]]:
+    """A profile's title and its ``[firm]`` table checked: the firm as it is run today, the
+    base of its calibration and, as a scenario (``scenario = "my_firm.toml"`` in an
+    experiment), of the decisions swept over its posterior."""
+    check_keys(data, TOP_LEVEL_KEYS, where, ProfileError)
+    require_keys(data, ("title", "firm", "known"), TOP_LEVEL_KEYS, where, ProfileError)
+    title = title_of(data, where, ProfileError)
+    firm = _table(data["firm"], "firm", where)
+    for key in firm:
+        if key not in FIRM_KEYS:
+            raise ProfileError(f"{where}: unknown key firm.{key}; allowed: {', '.join(FIRM_KEYS)}")
+    base = {k: parameter_value(k, v, f"firm.{k}", where, ProfileError) for k, v in firm.items()}
+    return title, base
 
 
 def _value_and_sure(entry: Any, key: str, spec: Known, where: str) -> tuple[float, float]:

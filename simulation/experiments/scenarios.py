@@ -99,7 +99,22 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
     path = _locate(name_or_path)
     where = display_path(path)
     data, _ = read_toml(path, where, "scenario", ScenarioError)
+    if "firm" in data and "parameters" not in data:
+        return _firm(data, path, where)
     return _validate(data, path.stem, path, where)
+
+
+def _firm(data: dict[str, Any], path: Path, where: str) -> Scenario:
+    """A firm profile read as a scenario: the firm as it is run today (its ``[firm]`` table),
+    so a decision over the firm's posterior starts from the firm the posterior is of."""
+    from simulation.experiments.firm import ProfileError, firm_today
+
+    try:
+        title, params = firm_today(data, where)
+    except ProfileError as exc:
+        raise ScenarioError(str(exc)) from None
+    story = f"The firm of the profile {where} as it is run today: its levers and its size."
+    return Scenario(name=path.stem, title=title, story=story, params=params, path=path)
 
 
 def _locate(name_or_path: str | Path) -> Path:

@@ -40,6 +40,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from simulation.analysis.best import OBJECTIVES, design_means, pareto_mask
 from simulation.analysis.ranges import RANGES
+from simulation.experiments.factors import is_factor
 from simulation.experiments.store import (
     FIGURES_DIR,
     ResultsError,
@@ -586,6 +587,8 @@ def _label(key: str) -> tuple[str, str]:
 
 def _axis_label(name: str) -> str:
     spec = PARAMETERS.get(name)
+    if spec is None and is_factor(name):  # an intervention's week or ramp
+        return f"{name} ({'week' if name.endswith('.week') else 'weeks'})"
     return f"{name} ({spec.unit})" if spec is not None and spec.unit else name
 
 

@@ -257,6 +257,8 @@ def test_shipped_experiments_load_with_their_sizes() -> None:
     assert sizes["budget_control"] == (42, 20, 840)
     assert sizes["lhs_levers"] == (500, 5, 2500)
     assert sizes["smoke"] == (4, 2, 8)
+    assert sizes["cdo_timing"] == (20, 20, 400)
+    assert sizes["example_firm_decision"] == (25, 40, 1000)
     assert load_experiment("smoke").weeks == 20
     grid = load_experiment("collaboration_x_governance").points()
     assert grid[0] == {"collaboration": 0.0, "governance": 0.0}

@@ -98,7 +98,28 @@ def test_the_shipped_example_profile_is_valid() -> None:
     assert found is not None and found.name == "example_firm.toml"
     assert locate_profile("seed_facts") is None
     targets = profile_targets(EXAMPLE)
-    assert targets.population == 60 and targets.generations == 3
+    assert targets.population == 120 and targets.generations == 4
     assert {"it_lead_time_weeks (the firm's own)", "churn_per_year (the firm's own)"} <= {
         t.name for t in targets.targets
     }
+
+
+def test_a_profile_is_also_the_scenario_of_the_firm_as_run_today(tmp_path: Path) -> None:
+    """An experiment over a firm's posterior starts from the firm the posterior is of:
+    ``scenario = "my_firm.toml"`` reads the profile's [firm] table, nothing else."""
+    from simulation.experiments.experiment import load_experiment
+    from simulation.experiments.scenarios import ScenarioError, load_scenario
+
+    scenario = load_scenario(EXAMPLE)
+    firm = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))["firm"]
+    assert scenario.params == firm and scenario.interventions == ()
+    decision = load_experiment("example_firm_decision")
+    assert {k: decision.base_parameters[k] for k in firm} == firm
+    assert set(decision.fixed) == set(firm)
+    assert decision.money is not None
+    bad = tmp_path / "firm.toml"
+    text = PROFILE.format(breaches=3).replace("n_marketing = 10", "n_marketing = 10\nn_itt = 4")
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(bad)
+    assert "firm.toml: unknown key firm.n_itt; allowed:" in str(caught.value)
