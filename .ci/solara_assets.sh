@@ -7,7 +7,7 @@ venv=${1:-.venv}
 cache="$venv/share/solara/cdn"
 command -v npm >/dev/null || { echo "solara assets: npm not found, skipped" >&2; exit 0; }
 tmp=$(mktemp -d)
-for spec in @widgetti/solara-vuetify3-app@5.2.0 requirejs@2.3.6 font-awesome@4.5.0 @widgetti/vue-grid-layout@2.3.13-alpha.2; do
+for spec in @widgetti/solara-vuetify3-app@5.2.0 requirejs@2.3.6 font-awesome@4.5.0 @widgetti/vue-grid-layout@2.3.13-alpha.2 echarts@5.4.0; do
   dest="$cache/$spec"
   [ -d "$dest" ] && continue
   mkdir -p "$dest"

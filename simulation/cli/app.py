@@ -44,8 +44,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         print(f"{common.PROG} app: warning: {warning}", file=sys.stderr)
     check_port(args.host, args.port, address)
     app = Path(__file__).resolve().parents[1] / "app" / "app.py"
-    assets = Path(sys.prefix) / "share" / "solara" / "cdn" / "@widgetti"
-    if not assets.is_dir():
+    cdn = Path(sys.prefix) / "share" / "solara" / "cdn"
+    if not all((cdn / name).is_dir() for name in ASSETS):
         print(
             f"{common.PROG} app: note: solara loads its page scripts from cdn.jsdelivr.net; on a machine "
             "without internet run `bash .ci/solara_assets.sh` once to cache them",
@@ -69,6 +69,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     return serve(command)
 
 
+ASSETS = ("@widgetti", "echarts@5.4.0")
+"""The page's scripts in solara's local cache (``.ci/solara_assets.sh``): solara's page and
+the plots' library."""
 LOOPBACK_NAMES = {"localhost"}
 STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
 """Signals that stop ``dtsim app``: each is passed on to the server, which is then waited for."""

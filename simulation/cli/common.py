@@ -113,6 +113,13 @@ def integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
 
 
+def fps(text: str) -> int:
+    value = integer(text)
+    if not 1 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be 1..60 frames a second, got {text!r}")
+    return value
+
+
 def share(text: str) -> float:
     try:
         value = float(text)

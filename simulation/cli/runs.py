@@ -1,4 +1,4 @@
-"""``dtsim scenarios``, ``run``, ``compare`` and ``rerun``: scenarios in, a results folder out.
+"""``dtsim scenarios``, ``run``, ``compare``, ``rerun`` and ``animate``: scenarios in, results out.
 
 Each parses, hands the runs to :func:`simulation.experiments.runner.run_specs` (the engine:
 one process per core when there are enough runs), writes the folder with
@@ -130,6 +130,64 @@ def add_commands(commands: Any) -> None:
     )
     _output_options(rerun)
     rerun.set_defaults(handler=cmd_rerun)
+    _animate_command(commands)
+
+
+def _animate_command(commands: Any) -> None:
+    animate = commands.add_parser(
+        "animate",
+        help="a run's outcomes as an animation for slides (GIF, or MP4 with ffmpeg), "
+        "interventions marked; --compare runs others beside it with the same seed",
+    )
+    animate.add_argument("scenario", metavar="SCENARIO", help="scenario name or path")
+    animate.add_argument(
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="OTHER",
+        help="scenarios drawn beside it, same seed (common random numbers)",
+    )
+    animate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a .gif or .mp4 file (default: SCENARIO.gif in this folder)",
+    )
+    animate.add_argument("--seed", type=common.seed, default=0, help="the run's seed (default 0)")
+    animate.add_argument(
+        "--weeks",
+        type=common.weeks,
+        default=None,
+        metavar="W",
+        help="recorded weeks (default: the scenario's)",
+    )
+    animate.add_argument(
+        "--fps", type=common.fps, default=12, help="frames a second, 1..60 (default 12)"
+    )
+    animate.set_defaults(handler=cmd_animate)
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    """``dtsim animate``: one run of each scenario (same seed), drawn week by week."""
+    from simulation.experiments.runner import run_specs
+    from simulation.viz.animate import AnimationError, animate
+
+    scenarios = [load_scenario(name) for name in [args.scenario, *args.compare]]
+    specs = _specs(scenarios, args.weeks)
+    if len({s.name for s in specs}) < len(specs):
+        raise common.UsageError("animate: a scenario is given twice; give each once")
+    out = args.out or Path(f"{specs[0].name}.gif")
+    print(f"animate: running {', '.join(s.name for s in specs)} (seed {args.seed}) ...")
+    timeseries, _ = run_specs(specs, args.seed, 1)
+    marks = {s.name: s.interventions for s in specs}
+    title = f"{specs[0].title} ({specs[0].name})" if len(specs) == 1 else None
+    try:
+        path = animate(timeseries, out, title=title, interventions=marks, fps=args.fps)
+    except AnimationError as exc:
+        raise common.UsageError(str(exc)) from None
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
