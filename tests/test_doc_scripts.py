@@ -50,3 +50,20 @@ def test_the_teaching_tables_script_prints_every_lesson() -> None:
     for lesson in range(1, 6):
         assert f"## lesson {lesson}" in done.stdout
     assert "| **all breaches / year** |" in done.stdout
+
+
+def test_the_classroom_game_of_docs_classroom_md_still_comes_out_as_written() -> None:
+    """docs/classroom.md quotes this game's leaderboard (seed 0); the same numbers must come out."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "scripts" / "classroom_play.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leaderboard: [('Partners', 68.9, 71.5, 66.2), ('Silo', 57.2, 59.0, 55.5)]" in (
+        done.stdout
+    )
+    doc = (ROOT / "docs" / "classroom.md").read_text(encoding="utf-8")
+    assert "Partners 68.9 (CMO 71.5, CIO 66.2), Silo 57.2 (CMO\n59.0, CIO 55.5)" in doc

@@ -25,6 +25,32 @@ def add_commands(commands: Any) -> None:
     app.add_argument("--port", type=common.port, default=8765, help="port (default 8765)")
     app.set_defaults(handler=cmd_app)
 
+    room = commands.add_parser(
+        "classroom",
+        help="a CMO-CIO role-play for a class: teams of two run a firm a quarter at a time; "
+        "prints a join code, the students' address and the teacher's",
+    )
+    room.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1: this machine only; the room's network "
+        "address, e.g. 0.0.0.0, lets students join from their own machines)",
+    )
+    room.add_argument("--port", type=common.port, default=8766, help="port (default 8766)")
+    room.add_argument("--scenario", default="siloed", help="every team's firm (default siloed)")
+    room.add_argument("--seed", type=common.seed, default=0, help="every firm's seed (default 0)")
+    room.add_argument(
+        "--quarters", type=common.quarters, default=6, help="rounds of 13 weeks, 1..16 (default 6)"
+    )
+    room.add_argument(
+        "--round-seconds",
+        type=common.round_seconds,
+        default=0,
+        help="a timer for each quarter, 0..3600 s; when it runs out every team plays on its "
+        "last decisions (default 0: no timer; the teacher ends each quarter)",
+    )
+    room.set_defaults(handler=cmd_classroom)
+
 
 def cmd_app(args: argparse.Namespace) -> int:
     """``dtsim app``: serve :mod:`simulation.app.app` with solara's server until stopped.
@@ -34,29 +60,71 @@ def cmd_app(args: argparse.Namespace) -> int:
     is one line, not a server that starts and dies; the server goes with this process
     (signals forwarded, and on Linux the kernel stops it if this process is killed).
     """
+    app = Path(__file__).resolve().parents[1] / "app" / "app.py"
+    command = _prepare(args, "app", app)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"dtsim app: serving on http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    return serve(command)
+
+
+def cmd_classroom(args: argparse.Namespace) -> int:
+    """``dtsim classroom``: serve :mod:`simulation.app.classroom` with a new join code."""
+    import secrets
+
+    from simulation.app.room import CODE_LENGTH, CODE_LETTERS
+    from simulation.experiments.scenarios import load_scenario
+
+    scenario = load_scenario(args.scenario)  # a bad scenario is one line, before serving
+    page = Path(__file__).resolve().parents[1] / "app" / "classroom.py"
+    command = _prepare(args, "classroom", page)
+    code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
+    key = secrets.token_urlsafe(12)
+    os.environ.update(
+        {
+            "DTSIM_CLASSROOM_CODE": code,
+            "DTSIM_CLASSROOM_KEY": key,
+            "DTSIM_CLASSROOM_SCENARIO": str(scenario.path or scenario.name),
+            "DTSIM_CLASSROOM_SEED": str(args.seed),
+            "DTSIM_CLASSROOM_QUARTERS": str(args.quarters),
+            "DTSIM_CLASSROOM_ROUND_SECONDS": str(args.round_seconds),
+        }
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    shown = "THIS-MACHINE'S-ADDRESS" if args.host in ("0.0.0.0", "::") else host
+    print(f"dtsim classroom: {scenario.title} ({scenario.name}), seed {args.seed}, "
+          f"{args.quarters} quarters", flush=True)  # fmt: skip
+    print(f"  join code:        {code}")
+    print(f"  students open:    http://{shown}:{args.port}/")
+    print(f"  teacher opens:    http://{shown}:{args.port}/?teacher={key}  (keep this one)")
+    print("  (Ctrl-C to stop)", flush=True)
+    return serve(command)
+
+
+def _prepare(args: argparse.Namespace, name: str, page: Path) -> list[str]:
+    """Checks before serving a page (web libraries, address, port, cached scripts) and the
+    server's command."""
     import importlib.util
 
     if importlib.util.find_spec("solara") is None:
-        raise common.UsageError('the app needs the web libraries: pip install -e ".[app]"')
+        raise common.UsageError(f'the {name} needs the web libraries: pip install -e ".[app]"')
     address = resolve(args.host, args.port)
     warning = host_warning(args.host, args.port)
     if warning:
-        print(f"{common.PROG} app: warning: {warning}", file=sys.stderr)
+        print(f"{common.PROG} {name}: warning: {warning}", file=sys.stderr)
     check_port(args.host, args.port, address)
-    app = Path(__file__).resolve().parents[1] / "app" / "app.py"
     cdn = Path(sys.prefix) / "share" / "solara" / "cdn"
     if not all((cdn / name).is_dir() for name in ASSETS):
         print(
-            f"{common.PROG} app: note: solara loads its page scripts from cdn.jsdelivr.net; on a machine "
-            "without internet run `bash .ci/solara_assets.sh` once to cache them",
+            f"{common.PROG} {name}: note: solara loads its page scripts from cdn.jsdelivr.net; on "
+            "a machine without internet run `bash .ci/solara_assets.sh` once to cache them",
             file=sys.stderr,
         )
-    command = [
+    return [
         sys.executable,
         "-m",
         "solara",
         "run",
-        str(app),
+        str(page),
         "--host",
         args.host,
         "--port",
@@ -64,9 +132,6 @@ def cmd_app(args: argparse.Namespace) -> int:
         "--production",
         "--no-open",
     ]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"dtsim app: serving on http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    return serve(command)
 
 
 ASSETS = ("@widgetti", "echarts@5.4.0")

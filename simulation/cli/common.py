@@ -120,6 +120,23 @@ def fps(text: str) -> int:
     return value
 
 
+def quarters(text: str) -> int:
+    value = integer(text)
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"must be 1..16 quarters, got {text!r}")
+    return value
+
+
+def round_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be 0..3600 seconds, got {text}")
+    return value
+
+
 def share(text: str) -> float:
     try:
         value = float(text)

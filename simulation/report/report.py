@@ -136,6 +136,11 @@ def report_html(
     return _template().render(**page).rstrip("\n") + "\n"
 
 
+def template(name: str) -> Any:
+    """One of the report pages' templates, autoescaped (the classroom's debrief uses it)."""
+    return _template(name)
+
+
 def _template(name: str = "report.html") -> Any:
     """A page template, autoescaped (text from files is shown as text, never as HTML)."""
     import jinja2

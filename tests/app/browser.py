@@ -93,3 +93,45 @@ def serving(env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> It
         server.wait(timeout=20)
         if server.stdout:
             server.stdout.close()
+
+
+@contextlib.contextmanager
+def classroom(args: tuple[str, ...] = ()) -> Iterator[tuple[str, str, str]]:
+    """`dtsim classroom` on a free port of 127.0.0.1 until the block ends; yields the students'
+    address, the join code and the teacher's address, as it prints them."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "simulation", "classroom", "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
+    )
+    try:
+        printed: dict[str, str] = {}
+        assert server.stdout is not None
+        while "teacher opens" not in printed:
+            line = server.stdout.readline()
+            if not line:
+                raise RuntimeError(f"dtsim classroom did not start: {printed}")
+            if ":" in line and line.startswith("  "):
+                key, _, value = line.strip().partition(":")
+                printed[key.strip()] = value.strip().split()[0]
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("dtsim classroom did not answer") from None
+                time.sleep(0.5)
+        yield url, printed["join code"], printed["teacher opens"]
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)
+        if server.stdout:
+            server.stdout.close()

@@ -98,7 +98,7 @@ def test_the_shipped_example_profile_is_valid() -> None:
     assert found is not None and found.name == "example_firm.toml"
     assert locate_profile("seed_facts") is None
     targets = profile_targets(EXAMPLE)
-    assert targets.population == 120 and targets.generations == 4
+    assert targets.population == 120 and targets.generations == 3
     assert {"it_lead_time_weeks (the firm's own)", "churn_per_year (the firm's own)"} <= {
         t.name for t in targets.targets
     }
