@@ -79,6 +79,8 @@ SLOW_REDRAW_S = 1.0
 """While playing, what lies below the first screen is redrawn at most this often."""
 FONT = 15
 """Pixels of every text in the plots: readable from the back of a room."""
+PLOT_HEIGHT = 205
+"""Pixels of each headline plot: four of them, the monitors and the controls fit 1280x720."""
 COLOURS = {"run": "#0072B2", "ghost": "#888888", "move": "#D55E00", "intervention": "#CC79A7"}
 """Okabe–Ito colours, as in ``simulation.viz.style``."""
 
@@ -220,9 +222,12 @@ def line_option(
     ghost: pd.DataFrame,
     interventions: tuple[dict[str, Any], ...],
     title: str | None = None,
+    pinned: Pinned | None = None,
+    band: Band | None = None,
 ) -> dict[str, Any]:
     """One outcome over the weeks: this run, the baseline dashed, interventions and lever
-    moves as vertical marks (labelled by week only: no text from files reaches the chart)."""
+    moves as vertical marks (labelled by week only: no text from files reaches the chart);
+    with a pinned run, it dotted black; with replicates, their 5-95% band."""
     name, unit = OUTCOMES.get(column, (column, ""))
     marks = [
         {"xAxis": str(i["week"]), "lineStyle": {"color": COLOURS["intervention"], "type": "dotted"}}
@@ -262,8 +267,102 @@ def line_option(
                 "markLine": {"symbol": "none", "silent": True, "label": {"show": False},
                              "data": marks},
             },
+            *_extra_series(column, pinned, band),
         ],
     }  # fmt: skip
+
+
+def _extra_series(column: str, pinned: Pinned | None, band: Band | None) -> list[dict[str, Any]]:
+    """The pinned run's line and the replicates' band (two stacked series: the low edge, then
+    the width filled), when there are any."""
+    extra: list[dict[str, Any]] = []
+    if band is not None and column in band.low:
+        low, high = band.low[column], band.high[column]
+        extra += [
+            {"name": "band", "type": "line", "stack": "band", "showSymbol": False,
+             "lineStyle": {"opacity": 0}, "data": _values(low), "silent": True},
+            {"name": f"{band.replicates} replicates, 5-95%", "type": "line", "stack": "band",
+             "showSymbol": False, "lineStyle": {"opacity": 0}, "silent": True,
+             "areaStyle": {"color": COLOURS["run"], "opacity": 0.15},
+             "data": _values(high - low)},
+        ]  # fmt: skip
+    if pinned is not None and column in pinned.series:
+        extra.append(
+            {"name": "pinned", "type": "line", "showSymbol": False,
+             "lineStyle": {"color": "#000000", "type": "dotted", "width": 2.5},
+             "itemStyle": {"color": "#000000"}, "data": _values(pinned.series[column])}
+        )  # fmt: skip
+    return extra
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A run kept to compare the next one with (same seed: the difference is the levers)."""
+
+    what: str
+    series: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, model: AppModel) -> Pinned:
+        view = model.view()
+        levers = ", ".join(f"{name.replace('_', ' ')} {value:.2f}" for name, value in
+                           view.levers.items())  # fmt: skip
+        moves = f", {len(view.moves)} lever moves" if view.moves else ""
+        return cls(
+            f"pinned: {model.scenario_name}, seed {model.seed}, {levers}{moves}, "
+            f"to week {view.week}",
+            {c: view.series[c].copy() for c in HEADLINE if c in view.series},
+        )
+
+    def at(self, column: str, week: int) -> float | None:
+        values = self.series.get(column)
+        if values is None or not 1 <= week <= len(values) or not np.isfinite(values[week - 1]):
+            return None
+        return float(values[week - 1])
+
+
+@dataclass(frozen=True)
+class Band:
+    """Replicates of the current run (its scenario, levers and moves) with other seeds: the
+    5th and 95th percentile of each headline outcome, week by week."""
+
+    replicates: int
+    low: dict[str, np.ndarray]
+    high: dict[str, np.ndarray]
+    run: int = 0
+    """``id`` of the run it replays: a band is shown with that run only."""
+
+
+REPLICATES = 10
+"""Replicates the app runs in the background for the band."""
+
+
+def replicate_band(model: AppModel, replicates: int = REPLICATES) -> Band:
+    """The current run replayed with ``replicates`` other seeds: its scenario, its sizes and
+    its lever moves so far (each as an intervention from the week after the move)."""
+    from simulation.experiments.run import run_model
+    from simulation.experiments.runner import replicate_seed
+
+    with model.lock:
+        moves = list(model.lever_log)
+        params = {**model.scenario_info.params, **model.sizes}
+        weeks = int(model.p["weeks"])
+    interventions = [dict(i) for i in model.scenario_info.interventions]
+    interventions += [
+        {"week": min(max(week + 1, 1), weeks), "label": "", name: value}
+        for week, name, value in moves
+    ]
+    frames = [
+        run_model(params, replicate_seed(model.seed, r + 1), interventions)[0]
+        for r in range(replicates)
+    ]
+    low, high = {}, {}
+    for column in HEADLINE:
+        stacked = np.vstack([f[column].to_numpy(float) for f in frames])
+        with np.errstate(all="ignore"):
+            low[column] = np.nanpercentile(stacked, 5, axis=0)
+            high[column] = np.nanpercentile(stacked, 95, axis=0)
+    return Band(replicates, low, high, id(model))
 
 
 def levers_option(view: View) -> dict[str, Any]:
@@ -287,7 +386,7 @@ def levers_option(view: View) -> dict[str, Any]:
 
 
 def agents_option(view: View) -> dict[str, Any]:
-    """Customers on their word-of-mouth grid, coloured by satisfaction (grey: left)."""
+    """Customers on their word-of-mouth grid, coloured by satisfaction (blank: left)."""
     rows, cols = view.grid.shape
     data = [
         [c, rows - 1 - r, round(float(v), 3) if np.isfinite(v) else "-"]
@@ -297,7 +396,7 @@ def agents_option(view: View) -> dict[str, Any]:
     ]
     return {
         "animation": False,
-        "title": {"text": f"customers: satisfaction, {view.active:,} active (grey: left)",
+        "title": {"text": f"customers: satisfaction, {view.active:,} active (blank: left)",
                   "left": 8, "top": 2, "textStyle": {"fontSize": FONT + 1}},
         "grid": {"left": 10, "right": 90, "top": 34, "bottom": 10},
         "xAxis": {"type": "category", "show": False, "data": list(range(cols))},
@@ -313,11 +412,12 @@ def bars_option(title: str, values: tuple[float, ...], colour: str, unit: str) -
     """One bar per agent."""
     return {
         "animation": False,
-        "title": {"text": title, "left": 8, "top": 2, "textStyle": {"fontSize": FONT + 1}},
+        "title": {"text": f"{title} ({unit})", "left": 8, "top": 2,
+                  "textStyle": {"fontSize": FONT + 1}},
         "grid": {"left": 58, "right": 16, "top": 34, "bottom": 30},
         "xAxis": {"type": "category", "data": list(range(1, len(values) + 1)),
                   "axisLabel": {"fontSize": FONT}},
-        "yAxis": {"type": "value", "name": unit, "axisLabel": {"fontSize": FONT}},
+        "yAxis": {"type": "value", "axisLabel": {"fontSize": FONT}},
         "series": [{"type": "bar", "data": [round(v, 3) for v in values],
                     "itemStyle": {"color": colour}}],
     }  # fmt: skip
@@ -344,9 +444,10 @@ CSS = f"""
 .dtsim-app .v-label, .dtsim-app .v-select__selection, .dtsim-app .v-btn {{ font-size: {FONT + 1}px !important; }}
 .dtsim-monitor {{ padding: 4px 14px; border-left: 5px solid {COLOURS["run"]}; background: #f5f7fa; min-width: 170px; }}
 .dtsim-monitor-label {{ font-size: {FONT}px; color: #444; }}
-.dtsim-monitor-value {{ font-size: 30px; font-weight: 700; line-height: 1.15; }}
+.dtsim-monitor-value {{ font-size: 27px; font-weight: 700; line-height: 1.1; }}
 .dtsim-lever-value {{ font-size: 22px; font-weight: 700; min-width: 3.2em; text-align: right; }}
 .dtsim-muted {{ font-size: {FONT - 1}px; color: #555; }}
+.dtsim-difference {{ font-size: {FONT - 1}px; color: #222; line-height: 1.1; }}
 """
 
 
@@ -551,12 +652,31 @@ def LeverPanel(model: AppModel, ticks: Ticks) -> None:
 
 
 @solara.component
-def Monitors(view: View) -> None:
+def Monitors(view: View, pinned: Pinned | None = None) -> None:
+    differences = dict(zip(HEADLINE, difference_lines(view, pinned), strict=True))
     with solara.Row(classes=["dtsim-monitors"], style={"gap": "10px", "flex-wrap": "wrap"}):
-        for label, value in monitors(view):
+        for column, (label, value) in zip(HEADLINE, monitors(view), strict=True):
             with solara.Div(classes=["dtsim-monitor"]):
                 solara.Text(label, classes=["dtsim-monitor-label"])
                 solara.Div(children=[value], classes=["dtsim-monitor-value"])
+                if pinned is not None:
+                    solara.Div(children=[differences[column]], classes=["dtsim-difference"])
+
+
+def difference_lines(view: View, pinned: Pinned | None) -> list[str]:
+    """This run minus the pinned one at the same week, per headline outcome."""
+    if pinned is None:
+        return ["" for _ in HEADLINE]
+    formats = {"time_to_market": "{:+.1f} weeks", "shadow_share": "{:+.1%}",
+               "breaches_total": "{:+.0f}", "satisfaction": "{:+.3f}"}  # fmt: skip
+    lines = []
+    for column in HEADLINE:
+        now, then = view.last(column), pinned.at(column, view.week)
+        if now is None or then is None:
+            lines.append("vs pinned: –")
+        else:
+            lines.append("vs pinned: " + formats[column].format(now - then))
+    return lines
 
 
 @solara.component
@@ -668,25 +788,70 @@ class Ticks:
         self.slow.value += 1
 
 
+@dataclass(frozen=True)
+class Compare:
+    """Runs side by side: a pinned run, and replicates of the current one in the background."""
+
+    pinned: solara.Reactive[Pinned | None]
+    band: solara.Reactive[Band | None]
+    asked: solara.Reactive[int]  # replicates asked for, a counter
+    busy: solara.Reactive[bool]
+
+
 @solara.component
-def Headline(model: AppModel, ticks: Ticks) -> None:
+def ComparePanel(model: AppModel, compare: Compare) -> None:
+    pinned = compare.pinned.value
+
+    def pin() -> None:
+        compare.pinned.set(None if pinned is not None else Pinned.of(model))
+
+    with solara.Row(classes=["dtsim-compare"], style={"align-items": "center", "gap": "8px"}):
+        solara.Button(
+            "unpin" if pinned is not None else "pin this run",
+            on_click=pin,
+            classes=["dtsim-pin"],
+            dense=True,
+        )
+        solara.Button(
+            f"{REPLICATES} replicates: show the spread",
+            on_click=lambda: compare.asked.set(compare.asked.value + 1),
+            disabled=compare.busy.value,
+            classes=["dtsim-replicates"],
+            dense=True,
+        )
+        if compare.busy.value:
+            solara.Text(f"running {REPLICATES} replicates …", classes=["dtsim-muted"])
+        elif pinned is not None:
+            solara.Text(pinned.what, classes=["dtsim-muted", "dtsim-pinned"])
+
+
+@solara.component
+def Headline(model: AppModel, ticks: Ticks, compare: Compare) -> None:
     """Monitors and the four headline plots: redrawn at most every REDRAW_S while playing."""
     ticks.fast.get()
     view = model.view()
     interventions = model.scenario_info.interventions
-    Monitors(view)
-    solara.Text(
-        f"blue: this run · grey dashed: {BASELINE}, the same seed and sizes · orange: a lever "
-        "moved · pink dotted: an intervention",
-        classes=["dtsim-muted", "dtsim-key"],
+    pinned = compare.pinned.value
+    band = compare.band.value
+    band = band if band is not None and band.run == id(model) else None
+    Monitors(view, pinned)
+    key = (
+        f"blue: this run · grey dashed: {BASELINE}, same seed · orange: a lever moved · "
+        "pink dotted: an intervention"
     )
+    if pinned is not None:
+        key += " · black dotted: pinned"
+    if band is not None:
+        key += f" · shaded: {band.replicates} replicates (other seeds), 5–95%"
+    solara.Text(key, classes=["dtsim-muted", "dtsim-key"])
+    ComparePanel(model, compare)
     with solara.Div(classes=["dtsim-outcomes"]):
         for pair in (HEADLINE[:2], HEADLINE[2:]):
             with solara.Columns([6, 6], gutters_dense=True):
                 for column in pair:
                     Chart(
-                        line_option(column, view, model.ghost, interventions),
-                        250,
+                        line_option(column, view, model.ghost, interventions, None, pinned, band),
+                        PLOT_HEIGHT,
                         [f"dtsim-plot-{column}"],
                     )
 
@@ -774,6 +939,25 @@ def Page() -> None:
     speed = solara.use_reactive(DEFAULT_SPEED)
     ticks = Ticks(solara.use_reactive(0), solara.use_reactive(0))
     info = solara.use_reactive(False)
+    compare = Compare(
+        solara.use_reactive(cast(Pinned | None, None)),
+        solara.use_reactive(cast(Band | None, None)),
+        solara.use_reactive(0),
+        solara.use_reactive(False),
+    )
+
+    def replicates() -> None:
+        """Replay the current run with other seeds, off the page's thread."""
+        if not compare.asked.value:
+            return
+        compare.busy.set(True)
+        try:
+            compare.band.set(replicate_band(model.value))
+        finally:
+            compare.busy.set(False)
+            ticks.fast.value += 1
+
+    solara.lab.use_task(replicates, dependencies=[compare.asked.value], prefer_threaded=True)
 
     solara.lab.use_task(
         lambda: play_loop(model, playing, speed, ticks),
@@ -797,7 +981,7 @@ def Page() -> None:
                 LeverPanel(current, ticks)
                 SetupPanel(model, ticks)
             with solara.Column(style={"gap": "6px"}):
-                Headline(current, ticks)
+                Headline(current, ticks, compare)
         Details(current, ticks)
 
 

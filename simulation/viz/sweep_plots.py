@@ -235,6 +235,55 @@ def heatmap_figure(frame: pd.DataFrame, key: str, title: str | None = None) -> F
     return fig
 
 
+def regret_figure(
+    table: pd.DataFrame,
+    recommended: int,
+    robust: int,
+    unit: str = "score",
+    title: str | None = None,
+) -> Figure:
+    """A decision over a two-parameter grid (:func:`simulation.analysis.decision.decide`'s
+    table): each setting's regret on average and in its worst tenth, the recommended setting
+    outlined and the most robust one dashed. Regret is how far a setting falls behind the best
+    setting of the same replicate (the same seed and posterior draw): 0 is never behind."""
+    x, y = table.attrs["varied"][:2]
+    fig = Figure(figsize=(11.0, 4.6), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
+    marks = {robust: ("dashed", "most robust"), recommended: ("solid", "recommended")}
+    for ax, column, heading in zip(
+        axes, ("regret", "regret_p90"), ("on average", "in the worst tenth"), strict=True
+    ):
+        grid = table.pivot_table(index=y, columns=x, values=column, aggfunc="mean", dropna=False)
+        xs, ys = list(grid.columns), list(grid.index)
+        values = grid.to_numpy(dtype=float)
+        cmap = matplotlib.colormaps[SEQUENTIAL].with_extremes(bad=MISSING_COLOR)
+        image = ax.imshow(np.ma.masked_invalid(values), origin="lower", aspect="auto",
+                          cmap=cmap, interpolation="nearest")  # fmt: skip
+        _ticks(ax, "x", xs)
+        _ticks(ax, "y", ys)
+        ax.set_xlabel(_axis_label(x))
+        ax.set_ylabel(_axis_label(y))
+        fig.colorbar(image, ax=ax).set_label(f"regret ({unit})")
+        if len(xs) <= MAX_ANNOTATED and len(ys) <= MAX_ANNOTATED:
+            _annotate(ax, image, values, np.zeros_like(values))
+        for point, (style, _) in marks.items():
+            row = table.loc[table["point"] == point].iloc[0]
+            col, line = xs.index(row[x]), ys.index(row[y])
+            for colour, width in (("black", 3.0), ("white", 1.2)):
+                ax.add_patch(Rectangle((col - 0.5, line - 0.5), 1, 1, fill=False,
+                                       edgecolor=colour, lw=width, ls=style, zorder=3))  # fmt: skip
+        ax.set_title(f"regret {heading} (lower is better)", fontsize="medium")
+    if recommended == robust:
+        handles = [Line2D([], [], color="black", label="recommended, also the most robust")]
+    else:
+        handles = [Line2D([], [], color="black", ls=st, label=lb) for st, lb in marks.values()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    if title:
+        fig.suptitle(title, fontsize="large", parse_math=False)
+    return fig
+
+
 def _annotate(ax: Axes, image, values: np.ndarray, censored: np.ndarray) -> None:
     for row in range(values.shape[0]):
         for col in range(values.shape[1]):

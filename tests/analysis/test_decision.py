@@ -259,3 +259,34 @@ def test_a_sweep_with_money_speaks_in_money_and_prices_do_not_rerun(
     assert "0 runs done (6 already in the store)" in again
     assert again.split("Recommended: ", 1)[1].split("\n", 1)[0] != first  # the new prices
     assert "breach = 90000" in (out / "experiment.toml").read_text(encoding="utf-8")
+
+
+def test_the_regret_figure_outlines_the_recommended_and_the_most_robust() -> None:
+    """simulation.viz.sweep_plots.regret_figure (the README's example-firm figure): two
+    panels over a 2-D grid, the recommended setting solid, the most robust dashed."""
+    from matplotlib.patches import Rectangle
+
+    from simulation.viz.sweep_plots import regret_figure
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for point, (c, g) in enumerate([(c, g) for c in (0.0, 1.0) for g in (0.0, 0.5, 1.0)]):
+        for r in range(R):
+            ttm = 10 - 3 * c - 2 * g + rng.normal(0, 1) + (6.0 if (point == 5 and r < 6) else 0)
+            rows.append({"point": point, "replicate": r, "collaboration": c, "governance": g,
+                         **{k: float(v[0]) for k, v in firm(np.array([ttm])).items()}})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs["varied"] = ["collaboration", "governance"]
+    decision = decide(frame, {"ttm_all": 1.0})
+    fig = regret_figure(decision.table, decision.recommended, decision.robust, title="a test")
+    panels = [ax for ax in fig.axes if ax.get_title().startswith("regret")]
+    assert [ax.get_title() for ax in panels] == [
+        "regret on average (lower is better)",
+        "regret in the worst tenth (lower is better)",
+    ]
+    styles = {
+        p.get_linestyle() for p in panels[0].patches if isinstance(p, Rectangle) and not p.fill
+    }
+    assert styles == ({"solid"} if decision.recommended == decision.robust else {"solid", "dashed"})
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0].startswith("recommended") or legend == ["most robust", "recommended"]

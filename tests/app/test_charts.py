@@ -113,3 +113,35 @@ def test_the_run_downloads_as_the_cli_writes_it() -> None:
     lines = app.run_csv(model).decode().splitlines()
     assert lines[0].startswith("scenario,replicate,seed,week,") and len(lines) == 6
     assert app.run_png(model)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_pinned_run_and_a_replicate_band_join_the_plots() -> None:
+    """Runs side by side (issue 14): the pinned run is drawn dotted and differenced in the
+    monitors at the same week; the band replays the run's scenario and lever moves with
+    other seeds, and holds this run's own path no worse than loosely."""
+    import numpy as np
+
+    from simulation.app import app
+
+    first = app.AppModel(n_customers=400, seed=2)
+    for _ in range(12):
+        first.step()
+    pinned = app.Pinned.of(first)
+    assert pinned.what.startswith("pinned: siloed, seed 2, collaboration 0.15")
+    second = app.AppModel(n_customers=400, seed=2)
+    second.move_lever("collaboration", 0.9)
+    for _ in range(12):
+        second.step()
+    view = second.view()
+    lines = app.difference_lines(view, pinned)
+    assert all(line.startswith("vs pinned: ") for line in lines)
+    expected = view.last("satisfaction") - pinned.at("satisfaction", 12)
+    assert lines[3] == f"vs pinned: {expected:+.3f}"
+    band = app.replicate_band(second, replicates=4)
+    assert band.replicates == 4 and band.run == id(second)
+    low, high = band.low["satisfaction"], band.high["satisfaction"]
+    assert len(low) == second.p["weeks"] and np.all(low <= high)
+    option = app.line_option("satisfaction", view, second.ghost, (), None, pinned, band)
+    names = [series["name"] for series in option["series"]]
+    assert names == ["siloed", "this run", "band", "4 replicates, 5-95%", "pinned"]
+    assert option["series"][4]["data"][1:13] == [round(v, 4) for v in pinned.series["satisfaction"]]

@@ -123,3 +123,19 @@ def test_a_profile_is_also_the_scenario_of_the_firm_as_run_today(tmp_path: Path)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(bad)
     assert "firm.toml: unknown key firm.n_itt; allowed:" in str(caught.value)
+
+
+def test_the_shipped_example_calibration_drives_the_example_decision() -> None:
+    """docs/your_firm.md's path: the example firm's posterior (docs/calibration/example_firm)
+    gives every replicate of the example decision a draw, and leaves the firm's own levers and
+    headcounts (the profile's [firm]) to the scenario."""
+    from simulation.experiments.experiment import load_experiment
+    from simulation.experiments.posterior import load_posterior
+
+    posterior = load_posterior(ROOT / "docs" / "calibration" / "example_firm")
+    decision = load_experiment("example_firm_decision").with_posterior(posterior)
+    draws = decision.draws
+    assert len(draws) == 40 and all(index >= 0 for index, _ in draws.values())
+    firm = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))["firm"]
+    for _, values in draws.values():
+        assert "request_rate" in values and not set(values) & set(firm)
