@@ -429,10 +429,17 @@ def monitors(view: View) -> list[tuple[str, str]]:
     shadow = view.last("shadow_share")
     breaches = view.last("breaches_total")
     satisfaction = view.last("satisfaction")
+    # lesson 1's point: how many of the breaches hit tools IT does not run
+    shadow_breaches = view.series.get("breaches_shadow")
+    in_shadow = (
+        f" ({int(np.nansum(shadow_breaches))} shadow)"
+        if shadow_breaches is not None and breaches
+        else ""
+    )
     return [
         ("time to market", "–" if ttm is None else f"{ttm:.1f} weeks"),
         ("shadow IT", "–" if shadow is None else f"{shadow:.0%} of systems"),
-        ("breaches so far", "–" if breaches is None else f"{breaches:.0f}"),
+        ("breaches so far", "–" if breaches is None else f"{breaches:.0f}{in_shadow}"),
         ("satisfaction", "–" if satisfaction is None else f"{satisfaction:.2f}"),
     ]
 

@@ -145,3 +145,19 @@ def test_a_pinned_run_and_a_replicate_band_join_the_plots() -> None:
     names = [series["name"] for series in option["series"]]
     assert names == ["siloed", "this run", "band", "4 replicates, 5-95%", "pinned"]
     assert option["series"][4]["data"][1:13] == [round(v, 4) for v in pinned.series["satisfaction"]]
+
+
+def test_the_breaches_monitor_says_how_many_hit_shadow_tools() -> None:
+    """Lesson 1's point on the first screen: locking down moves breaches into the shadow."""
+    import numpy as np
+
+    from simulation.app import app
+
+    model = app.AppModel(n_customers=400, governance=0.95)
+    for _ in range(100):
+        model.step()
+    view = model.view()
+    total = int(view.last("breaches_total"))
+    shadow = int(np.nansum(view.series["breaches_shadow"]))
+    assert total > 0 and total == shadow + int(np.nansum(view.series["breaches_official"]))
+    assert dict(app.monitors(view))["breaches so far"] == f"{total} ({shadow} shadow)"
