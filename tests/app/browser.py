@@ -60,6 +60,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def answers(server: subprocess.Popen, url: str, within: float = 90.0) -> bool:  # type: ignore[type-arg]
+    """Whether the server answers ``url`` with 200 before it exits or ``within`` seconds pass."""
+    deadline = time.time() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            if server.poll() is not None or time.time() > deadline:
+                return False
+            time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def serving(env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
     """`dtsim app` on a free port of 127.0.0.1 until the block ends; yields its address.
@@ -76,17 +90,9 @@ def serving(env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> It
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    out = server.stdout.read().decode() if server.stdout else ""
-                    raise RuntimeError(f"dtsim app did not start: {out[-2000:]}") from None
-                time.sleep(0.5)
+        if not answers(server, url):
+            out = server.stdout.read().decode() if server.stdout else ""
+            raise RuntimeError(f"dtsim app did not start: {out[-2000:]}")
         yield url
     finally:
         os.killpg(server.pid, 15)
@@ -119,16 +125,8 @@ def classroom(args: tuple[str, ...] = ()) -> Iterator[tuple[str, str, str]]:
                 key, _, value = line.strip().partition(":")
                 printed[key.strip()] = value.strip().split()[0]
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("dtsim classroom did not answer") from None
-                time.sleep(0.5)
+        if not answers(server, url):
+            raise RuntimeError("dtsim classroom did not answer")
         yield url, printed["join code"], printed["teacher opens"]
     finally:
         os.killpg(server.pid, 15)
