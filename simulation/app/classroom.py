@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import secrets
 import threading
 from typing import Any
 from urllib.parse import parse_qs
@@ -299,7 +300,7 @@ def Page() -> None:
     token = solara.use_reactive("")
     with solara.Column(classes=["dtsim-classroom"], style={"padding": "10px 16px"}):
         solara.Text("dtsim classroom: a CMO and a CIO run a firm", style={"font-size": "22px"})
-        if query.get("teacher", [""])[0] == room().teacher_key:
+        if secrets.compare_digest(query.get("teacher", [""])[0], room().teacher_key):
             Teacher()
         elif token.value:
             Player(token.value)

@@ -79,16 +79,17 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     command = _prepare(args, "classroom", page)
     code = "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))
     key = secrets.token_urlsafe(12)
-    os.environ.update(
-        {
+    settings = {
+        **os.environ,
+        **{
             "DTSIM_CLASSROOM_CODE": code,
             "DTSIM_CLASSROOM_KEY": key,
             "DTSIM_CLASSROOM_SCENARIO": str(scenario.path or scenario.name),
             "DTSIM_CLASSROOM_SEED": str(args.seed),
             "DTSIM_CLASSROOM_QUARTERS": str(args.quarters),
             "DTSIM_CLASSROOM_ROUND_SECONDS": str(args.round_seconds),
-        }
-    )
+        },
+    }
     host = f"[{args.host}]" if ":" in args.host else args.host
     shown = "THIS-MACHINE'S-ADDRESS" if args.host in ("0.0.0.0", "::") else host
     print(f"dtsim classroom: {scenario.title} ({scenario.name}), seed {args.seed}, "
@@ -97,7 +98,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     print(f"  students open:    http://{shown}:{args.port}/")
     print(f"  teacher opens:    http://{shown}:{args.port}/?teacher={key}  (keep this one)")
     print("  (Ctrl-C to stop)", flush=True)
-    return serve(command)
+    return serve(command, settings)
 
 
 def _prepare(args: argparse.Namespace, name: str, page: Path) -> list[str]:
@@ -221,7 +222,7 @@ def free_port(host: str, near: int) -> int:
     raise common.UsageError(f"no free port on {host}")
 
 
-def serve(command: list[str]) -> int:
+def serve(command: list[str], env: dict[str, str] | None = None) -> int:
     """Run the server until it ends or a stop signal comes; never leave it running.
 
     The server gets its own process group, so a Ctrl-C in the terminal reaches it once, from
@@ -233,7 +234,9 @@ def serve(command: list[str]) -> int:
     import time
 
     received: list[int] = []
-    server = subprocess.Popen(command, process_group=0, preexec_fn=die_with_parent(os.getpid()))
+    server = subprocess.Popen(
+        command, env=env, process_group=0, preexec_fn=die_with_parent(os.getpid())
+    )
 
     def forward(signum: int, frame: object) -> None:
         received.append(signum)

@@ -167,3 +167,28 @@ def test_the_server_goes_with_dtsim_app(signum: int) -> None:
         for pid in server:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_classroom_prints_its_code_and_warns_beyond_this_machine(monkeypatch, capsys) -> None:
+    """`dtsim classroom` (issue 14): the join code and both addresses are printed, the settings
+    reach the server through its environment (not this process's), a host beyond loopback is
+    warned about, and a bad scenario is one line before anything is served."""
+    import os
+
+    pytest.importorskip("solara", reason="the classroom needs the web libraries")
+    served: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(app, "serve", lambda command, env=None: served.append((command, env)) or 0)
+    port = str(free_port())
+    argv = ["classroom", "--host", "0.0.0.0", "--port", port, "--quarters", "4", "--seed", "7"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "dtsim classroom: warning: --host 0.0.0.0 " in err
+    command, env = served[0]
+    code, key = env["DTSIM_CLASSROOM_CODE"], env["DTSIM_CLASSROOM_KEY"]
+    assert f"join code:        {code}" in out and f"?teacher={key}" in out
+    assert env["DTSIM_CLASSROOM_QUARTERS"] == "4" and env["DTSIM_CLASSROOM_SEED"] == "7"
+    assert "DTSIM_CLASSROOM_CODE" not in os.environ
+    assert command[command.index("run") + 1].endswith("classroom.py")
+    assert main(["classroom", "--scenario", "nosuch", "--port", port]) == 2
+    assert "unknown scenario 'nosuch'" in capsys.readouterr().err
+    assert len(served) == 1
