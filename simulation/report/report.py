@@ -92,8 +92,8 @@ def report_html(
     """The report's HTML text, from the autoescaped template ``templates/report.html``.
     It opens with the recommendation for ``weights`` and ``requirements``
     (:func:`simulation.report.best.decision_cells`)."""
-    from simulation.report.best import DECISION_NOTE, brief_lines, decision_cells
-    from simulation.viz.sweep_plots import sweep_figures
+    from simulation.report.best import DECISION_NOTE, brief_lines, decision_cells, stored_money
+    from simulation.viz.sweep_plots import design_shape, regret_figure, sweep_figures
 
     meta, frame, failed = finished_runs(directory)
     folder = store_path(directory).parent
@@ -106,7 +106,16 @@ def report_html(
     sensitivity = folder / SENSITIVITY_CSV
     discovery = folder / DISCOVERY_CSV
     decision, header, body = decision_cells(directory, weights, requirements)
+    regret = None
+    if design_shape(frame).heatmaps:  # a grid of two levers: regret over it, at a glance
+        money = stored_money(meta)
+        unit = f"{money.unit} a year" if money is not None else "score"
+        fig = regret_figure(decision.table, decision.recommended, decision.robust, unit)
+        regret = _figure(_png(fig), "Regret of each setting: how far it falls behind the best "
+                         "setting of the same replicate, on average and in its worst tenth; "
+                         "the recommended setting outlined, the most robust dashed")  # fmt: skip
     page = {
+        "decision_figure": regret,
         "decision": decision.sentence,
         "decision_table": _table(header, body, left=len(varied)),
         "decision_note": DECISION_NOTE,

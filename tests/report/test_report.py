@@ -57,7 +57,8 @@ def test_report_is_one_self_contained_file(report: Path) -> None:
     assert "http://" not in text and "https://" not in text
     assert "<script" not in text and "<link" not in text
     images = re.findall(r'<img [^>]*src="([^"]+)"', text)
-    assert len(images) >= 5  # 4 heatmaps, the trade-off, the discovery figure
+    assert len(images) >= 6  # 4 heatmaps, the trade-off, the regret, the discovery figure
+    assert 'alt="Regret of each setting: how far it falls behind the best setting' in text
     assert all(src.startswith("data:image/png;base64,") for src in images)
     for heading in (
         "What was run",
