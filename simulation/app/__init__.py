@@ -1,1 +1,2 @@
-"""The teaching app (solara, through Mesa's SolaraViz), served by ``dtsim app``."""
+"""The teaching app and the classroom (solara, installed with ``mesa[viz]``), served by
+``dtsim app`` and ``dtsim classroom``."""
