@@ -279,12 +279,15 @@ def Teacher() -> None:
 
 @solara.component
 def Debrief() -> None:
-    from simulation.app.debrief import debrief_html, debrief_lines
+    from simulation.app.debrief import debrief_html, debrief_lines, frontier_png
 
     current = room()
+    png = solara.use_memo(lambda: frontier_png(current), [current.version])
     with solara.Card("Debrief", classes=["dtsim-debrief"]):
         for line in debrief_lines(current):  # team names in them: text, never HTML
             solara.Div(children=[line], style={"margin-bottom": "6px"})
+        with solara.Div(classes=["dtsim-frontier"]):
+            solara.Image(png, width="760px")
         solara.FileDownload(
             lambda: debrief_html(current).encode("utf-8"),
             filename=f"dtsim-classroom-{current.code}.html",

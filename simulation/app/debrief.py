@@ -129,14 +129,19 @@ def debrief_lines(room: Room) -> list[str]:
     return lines
 
 
+def frontier_png(room: Room) -> bytes:
+    """The frontier figure as PNG bytes: for the teacher's page and the HTML file."""
+    buffer = io.BytesIO()
+    frontier_figure(room).savefig(buffer, format="png", dpi=130, metadata={"Software": None})
+    return buffer.getvalue()
+
+
 def debrief_html(room: Room) -> str:
     """The debrief as one self-contained HTML page (autoescaped; the figure embedded)."""
     from simulation.report.report import STYLE, template
 
-    buffer = io.BytesIO()
-    frontier_figure(room).savefig(buffer, format="png", dpi=130, metadata={"Software": None})
     figure = {
-        "data": base64.b64encode(buffer.getvalue()).decode("ascii"),
+        "data": base64.b64encode(frontier_png(room)).decode("ascii"),
         "caption": "Grey: each collaboration x governance setting held all game; line: the "
         "frontier; coloured: each team's firm after each quarter.",
     }
@@ -203,4 +208,11 @@ def debrief_html(room: Room) -> str:
     )
 
 
-__all__ = ["debrief_html", "debrief_lines", "frontier_figure", "pareto", "team_path"]
+__all__ = [
+    "debrief_html",
+    "debrief_lines",
+    "frontier_figure",
+    "frontier_png",
+    "pareto",
+    "team_path",
+]

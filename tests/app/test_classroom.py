@@ -94,6 +94,7 @@ def test_two_teams_play_two_quarters(tmp_path: Path) -> None:
             debrief = teacher.locator(".dtsim-debrief")
             debrief.get_by_text("Team 1 (Alpha)", exact=False).wait_for(timeout=60_000)
             assert "Team 2 (Beta)" in debrief.inner_text()
+            debrief.locator(".dtsim-frontier img").wait_for(timeout=60_000)  # the frontier
             assert teacher.locator(".dtsim-leaderboard").get_by_text("Alpha").count() == 1
             with teacher.expect_download(timeout=60_000) as download:
                 teacher.get_by_role("button", name="download the debrief (HTML)").click()
