@@ -340,28 +340,27 @@ REPLICATES = 10
 def replicate_band(model: AppModel, replicates: int = REPLICATES) -> Band:
     """The current run replayed with ``replicates`` other seeds: its scenario, its sizes and
     its lever moves so far (each as an intervention from the week after the move)."""
-    from simulation.experiments.run import run_model
-    from simulation.experiments.runner import replicate_seed
+    from simulation.experiments.runner import RunSpec, run_specs
 
     with model.lock:
         moves = list(model.lever_log)
-        params = {**model.scenario_info.params, **model.sizes}
         weeks = int(model.p["weeks"])
+    # as the run was built (model.p holds the levers as moved since)
+    params = {**model.scenario_info.params, **model.sizes}
     interventions = [dict(i) for i in model.scenario_info.interventions]
     interventions += [
         {"week": min(max(week + 1, 1), weeks), "label": "", name: value}
         for week, name, value in moves
     ]
-    frames = [
-        run_model(params, replicate_seed(model.seed, r + 1), interventions)[0]
-        for r in range(replicates)
-    ]
+    spec = RunSpec(model.scenario_name, model.scenario_info.title, params, tuple(interventions))
+    # replicates 1.. of the run's seed (the engine's seeds), in this process
+    timeseries, _ = run_specs([spec], model.seed, replicates, workers=1, first=1)
     low, high = {}, {}
     for column in HEADLINE:
-        stacked = np.vstack([f[column].to_numpy(float) for f in frames])
+        stacked = timeseries.pivot(index="replicate", columns="week", values=column)
         with np.errstate(all="ignore"):
-            low[column] = np.nanpercentile(stacked, 5, axis=0)
-            high[column] = np.nanpercentile(stacked, 95, axis=0)
+            low[column] = np.nanpercentile(stacked.to_numpy(float), 5, axis=0)
+            high[column] = np.nanpercentile(stacked.to_numpy(float), 95, axis=0)
     return Band(replicates, low, high, id(model))
 
 

@@ -29,19 +29,26 @@ GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 @functools.lru_cache(maxsize=4)
 def frontier_points(room_key: tuple[Any, ...]) -> list[tuple[float, float, float, float]]:
     """(collaboration, governance, time to market, breaches a year) of every grid setting."""
-    from simulation.experiments.run import run_model
+    from simulation.experiments.engine import Job, execute, open_executor
 
-    scenario, params, seed, weeks = room_key
-    del scenario
-    points = []
-    for collaboration in GRID:
-        for governance in GRID:
-            setting = {**dict(params), "collaboration": collaboration, "governance": governance}
-            frame, _ = run_model({**setting, "weeks": weeks}, seed)
-            ttm = float(frame["time_to_market"].iloc[-1])
-            breaches = float(frame["breaches_total"].iloc[-1]) * 52 / weeks
-            points.append((collaboration, governance, ttm, breaches))
-    return points
+    _, params, seed, weeks = room_key
+    grid = [(c, g) for c in GRID for g in GRID]
+    # The teams' firms run with the room's seed itself, so every setting does too.
+    job = Job({**dict(params), "weeks": weeks}, frame=True)
+    tasks = (
+        (job, (run, {"collaboration": c, "governance": g}, seed)) for run, (c, g) in enumerate(grid)
+    )
+    ends: dict[int, tuple[float, float]] = {}
+    with open_executor(1, None, len(grid)) as executor:
+        for result in execute(executor, tasks, len(grid)):
+            if result["status"] != "ok":
+                raise RuntimeError(f"the frontier's run {result['run']} failed: {result['error']}")
+            frame = result["frame"]
+            ends[int(result["run"])] = (
+                float(frame["time_to_market"].iloc[-1]),
+                float(frame["breaches_total"].iloc[-1]) * 52 / weeks,
+            )
+    return [(c, g, *ends[run]) for run, (c, g) in enumerate(grid)]
 
 
 def _room_key(room: Room) -> tuple[Any, ...]:

@@ -62,8 +62,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     """
     app = Path(__file__).resolve().parents[1] / "app" / "app.py"
     command = _prepare(args, "app", app)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"dtsim app: serving on http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    print(f"dtsim app: serving on {address_of(args.host, args.port)} (Ctrl-C to stop)", flush=True)
     return serve(command)
 
 
@@ -90,15 +89,20 @@ def cmd_classroom(args: argparse.Namespace) -> int:
             "DTSIM_CLASSROOM_ROUND_SECONDS": str(args.round_seconds),
         },
     }
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    shown = "THIS-MACHINE'S-ADDRESS" if args.host in ("0.0.0.0", "::") else host
+    # every interface: the students need this machine's address on the room's network
+    shown = "THIS-MACHINE'S-ADDRESS" if args.host in ("0.0.0.0", "::") else args.host
     print(f"dtsim classroom: {scenario.title} ({scenario.name}), seed {args.seed}, "
           f"{args.quarters} quarters", flush=True)  # fmt: skip
     print(f"  join code:        {code}")
-    print(f"  students open:    http://{shown}:{args.port}/")
-    print(f"  teacher opens:    http://{shown}:{args.port}/?teacher={key}  (keep this one)")
+    print(f"  students open:    {address_of(shown, args.port)}")
+    print(f"  teacher opens:    {address_of(shown, args.port)}?teacher={key}  (keep this one)")
     print("  (Ctrl-C to stop)", flush=True)
     return serve(command, settings)
+
+
+def address_of(host: str, port: int) -> str:
+    """The page's address (an IPv6 host in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def _prepare(args: argparse.Namespace, name: str, page: Path) -> list[str]:

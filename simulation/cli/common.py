@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -99,11 +100,22 @@ def workers(text: str) -> int:
     return value
 
 
-def port(text: str) -> int:
-    value = integer(text)
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number 1..65535, got {text!r}")
-    return value
+def whole_in(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``; ``what`` names them in the
+    message ("must be {what}, got ...")."""
+
+    def parse(text: str) -> int:
+        value = integer(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+port = whole_in(1, 65535, "a port number 1..65535")
+fps = whole_in(1, 60, "1..60 frames a second")
+quarters = whole_in(1, 16, "1..16 quarters")
 
 
 def integer(text: str) -> int:
@@ -111,20 +123,6 @@ def integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-
-
-def fps(text: str) -> int:
-    value = integer(text)
-    if not 1 <= value <= 60:
-        raise argparse.ArgumentTypeError(f"must be 1..60 frames a second, got {text!r}")
-    return value
-
-
-def quarters(text: str) -> int:
-    value = integer(text)
-    if not 1 <= value <= 16:
-        raise argparse.ArgumentTypeError(f"must be 1..16 quarters, got {text!r}")
-    return value
 
 
 def round_seconds(text: str) -> float:
